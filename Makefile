@@ -1,0 +1,67 @@
+# Hadron keys. The interface others rely on: `make dev`, `make test`, `make build`.
+#   PORT         where `make dev` listens on 127.0.0.1 (default 8787)
+#   PERSIST_DIR  where `make dev` keeps the local D1 database (default .wrangler/state)
+
+PORT ?= 8787
+PERSIST_DIR ?= .wrangler/state
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Quiet, offline-friendly wrangler: no telemetry, no prompts, no fetch of cf.json.
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+WRANGLER := node_modules/.bin/wrangler
+TOOLS_ENV := .tools/env
+
+.PHONY: help build dev test test-unit test-e2e lint deploy-check promote tools clean
+
+help:
+	@echo "make dev      build, migrate the local D1 and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test     every check: lint, unit, end-to-end and browser tests, deploy dry-run"
+	@echo "make build    the release Worker bundle in build/"
+	@echo "make promote  EMAIL=... [ROLE=org_admin|member] change a user's role in the local D1"
+
+# Installs the pinned tools (once) and records where they are.
+$(TOOLS_ENV): scripts/ensure-tools.sh Cargo.lock package-lock.json
+	@mkdir -p .tools
+	./scripts/ensure-tools.sh > $@.tmp && mv $@.tmp $@
+
+tools: $(TOOLS_ENV)
+
+build: $(TOOLS_ENV)
+	source $(TOOLS_ENV) && \
+	  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" \
+	  WASM_OPT_BIN="$(CURDIR)/node_modules/.bin/wasm-opt" \
+	  ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
+	  "$$WORKER_BUILD_BIN" --release
+
+dev: build
+	CI=true $(WRANGLER) d1 migrations apply DB --local --persist-to "$(PERSIST_DIR)"
+	$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to "$(PERSIST_DIR)"
+
+lint: $(TOOLS_ENV)
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+
+test-unit:
+	cargo test
+
+test-e2e: build
+	node scripts/check-chromium.mjs
+	node --test --test-concurrency=2 tests/e2e/
+
+# The release bundle must be accepted by `wrangler deploy` (nothing is uploaded).
+deploy-check: build
+	$(WRANGLER) deploy --dry-run --outdir target/deploy-dry-run
+
+test: lint test-unit test-e2e deploy-check
+
+promote: $(TOOLS_ENV)
+	node scripts/set-role.mjs --local --persist-to "$(PERSIST_DIR)" --email "$(EMAIL)" --role "$(or $(ROLE),org_admin)"
+
+clean:
+	rm -rf build target/deploy-dry-run .tools

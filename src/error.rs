@@ -1,0 +1,131 @@
+//! One error type for the portal API. Each variant knows its status and a generic JSON
+//! body; internal detail is logged (never a secret) and kept out of responses.
+
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the request is well-formed HTTP but its content is wrong.
+    BadRequest { code: &'static str, message: String },
+    /// 401: no valid portal session.
+    NotSignedIn,
+    /// 401: the same answer for an unknown email and a wrong password.
+    InvalidCredentials,
+    /// 403: a state-changing call from another site.
+    CrossSite,
+    /// 404: unknown route, missing key, or someone else's key: always the same response.
+    NotFound,
+    /// 405, with the methods the route allows.
+    MethodNotAllowed(&'static str),
+    /// 409: a conflicting resource, e.g. an email already registered.
+    Conflict {
+        code: &'static str,
+        message: &'static str,
+    },
+    /// 413.
+    PayloadTooLarge { limit_bytes: usize },
+    /// 415.
+    UnsupportedMediaType,
+    /// 500: something on our side; the detail goes to the log only.
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest { .. } => 400,
+            AppError::NotSignedIn | AppError::InvalidCredentials => 401,
+            AppError::CrossSite => 403,
+            AppError::NotFound => 404,
+            AppError::MethodNotAllowed(_) => 405,
+            AppError::Conflict { .. } => 409,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::UnsupportedMediaType => 415,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    fn code_and_message(&self) -> (&'static str, String) {
+        match self {
+            AppError::BadRequest { code, message } => (code, message.clone()),
+            AppError::NotSignedIn => ("not_signed_in", "Sign in to continue.".into()),
+            AppError::InvalidCredentials => (
+                "invalid_credentials",
+                "The email or password is incorrect.".into(),
+            ),
+            AppError::CrossSite => (
+                "cross_site_request",
+                "Requests from other sites are not allowed.".into(),
+            ),
+            AppError::NotFound => ("not_found", "Not found.".into()),
+            AppError::MethodNotAllowed(_) => (
+                "method_not_allowed",
+                "This method is not allowed here.".into(),
+            ),
+            AppError::Conflict { code, message } => (code, (*message).into()),
+            AppError::PayloadTooLarge { limit_bytes } => (
+                "payload_too_large",
+                format!("The request body is larger than {limit_bytes} bytes."),
+            ),
+            AppError::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "Send the body as application/json.".into(),
+            ),
+            AppError::Internal(_) => ("internal_error", "Something went wrong on our side.".into()),
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let (code, message) = self.code_and_message();
+        json!({ "error": { "code": code, "message": message } })
+    }
+}
+
+impl From<worker::Error> for AppError {
+    fn from(error: worker::Error) -> Self {
+        AppError::Internal(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_code_and_a_message() {
+        let errors = [
+            AppError::bad_request("invalid_label", "too long"),
+            AppError::NotSignedIn,
+            AppError::InvalidCredentials,
+            AppError::CrossSite,
+            AppError::NotFound,
+            AppError::MethodNotAllowed("GET"),
+            AppError::Conflict {
+                code: "email_taken",
+                message: "taken",
+            },
+            AppError::PayloadTooLarge { limit_bytes: 10 },
+            AppError::UnsupportedMediaType,
+            AppError::Internal("d1 exploded".into()),
+        ];
+        for error in errors {
+            let body = error.body();
+            assert!(body["error"]["code"].is_string(), "{error:?}");
+            assert!(body["error"]["message"].is_string(), "{error:?}");
+            assert!((400..600).contains(&error.status()));
+        }
+    }
+
+    #[test]
+    fn internal_detail_never_reaches_the_body() {
+        let body = AppError::Internal("SQLITE_CONSTRAINT on key_hash".into()).body();
+        assert!(!body.to_string().contains("SQLITE"));
+    }
+}

@@ -1,0 +1,163 @@
+//! `/mcp`: MCP over Streamable HTTP, answering JSON (no server-sent streams).
+//!
+//! The hot path is: Origin check → bearer format check → SHA-256 → one D1 read → answer.
+//! The `last_used_at` write happens after the response, at most once a minute per key.
+
+use serde_json::Value;
+use worker::{Context, Env, Method, Request, Response, Result};
+
+use super::request::{public_origin, read_body, require_json_content_type};
+use super::response::{error_response, json_response, set_security_headers};
+use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
+use crate::error::AppError;
+use crate::mcp::jsonrpc::{parse_message, success, Incoming, RpcError, INVALID_REQUEST};
+use crate::mcp::{self, Tool};
+use crate::store;
+
+/// MCP messages from a client are small; this bounds what a caller can make us parse.
+const MAX_MCP_BODY_BYTES: usize = 256 * 1024;
+
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match serve(req, &env, &ctx).await {
+        Ok(response) => Ok(response),
+        Err(McpFailure::App(error)) => error_response(&error),
+        Err(McpFailure::Unauthorized { token_sent, origin }) => unauthorized(&origin, token_sent),
+        Err(McpFailure::Rpc(error)) => {
+            let status = if error.is_malformed() { 400 } else { 200 };
+            json_response(status, &error.to_json())
+        }
+    }
+}
+
+enum McpFailure {
+    App(AppError),
+    Unauthorized { token_sent: bool, origin: String },
+    Rpc(RpcError),
+}
+
+impl From<AppError> for McpFailure {
+    fn from(error: AppError) -> Self {
+        McpFailure::App(error)
+    }
+}
+
+impl From<worker::Error> for McpFailure {
+    fn from(error: worker::Error) -> Self {
+        McpFailure::App(error.into())
+    }
+}
+
+async fn serve(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+) -> std::result::Result<Response, McpFailure> {
+    refuse_foreign_origin(&req, env)?;
+    let db = env.d1("DB")?;
+    let caller = match authenticate_bearer(&req, &db).await {
+        Ok(caller) => caller,
+        Err(BearerRejection::Internal(error)) => return Err(error.into()),
+        Err(rejection) => {
+            return Err(McpFailure::Unauthorized {
+                token_sent: matches!(rejection, BearerRejection::InvalidToken),
+                origin: public_origin(&req, env)?,
+            })
+        }
+    };
+    if req.method() != Method::Post {
+        // No server-to-client stream and no sessions: GET and DELETE are not offered.
+        return Err(AppError::MethodNotAllowed("POST").into());
+    }
+    record_use(&db, &caller, ctx)?;
+    check_protocol_version_header(&req)?;
+    require_json_content_type(&req)?;
+
+    let body = read_body(&mut req, MAX_MCP_BODY_BYTES).await?;
+    let body = std::str::from_utf8(&body)
+        .map_err(|_| {
+            RpcError::new(
+                Value::Null,
+                crate::mcp::jsonrpc::PARSE_ERROR,
+                "Parse error: the body is not UTF-8",
+            )
+        })
+        .map_err(McpFailure::Rpc)?;
+    let (id, method, params) = match parse_message(body).map_err(McpFailure::Rpc)? {
+        Incoming::Notification { .. } | Incoming::Response => return Ok(accepted()?),
+        Incoming::Request { id, method, params } => (id, method, params),
+    };
+    let result = match method.as_str() {
+        "initialize" => mcp::initialize_result(&params),
+        "ping" => Value::Object(Default::default()),
+        "tools/list" => mcp::tools_list_result(),
+        "tools/call" => match mcp::parse_tool_call(&id, &params).map_err(McpFailure::Rpc)? {
+            Tool::WhoAmI => mcp::whoami(&caller.user, &caller.key),
+            Tool::ListApiKeys => mcp::list_api_keys(&store::list_keys(&db, &caller.user.id).await?),
+        },
+        other => return Err(McpFailure::Rpc(mcp::method_not_found(&id, other))),
+    };
+    Ok(json_response(200, &success(&id, result))?)
+}
+
+/// MCP servers must refuse browsers on other origins (DNS rebinding). Clients that are
+/// not browsers send no `Origin`.
+fn refuse_foreign_origin(req: &Request, env: &Env) -> std::result::Result<(), McpFailure> {
+    match req.headers().get("Origin")? {
+        Some(origin) if origin != public_origin(req, env)? => Err(AppError::CrossSite.into()),
+        _ => Ok(()),
+    }
+}
+
+/// After initialization clients name the protocol version on every request; one we do
+/// not speak is a 400 (Streamable HTTP transport, "Protocol Version Header").
+fn check_protocol_version_header(req: &Request) -> std::result::Result<(), McpFailure> {
+    match req.headers().get("MCP-Protocol-Version")? {
+        Some(version) if !mcp::is_supported_version(&version) => {
+            Err(McpFailure::Rpc(RpcError::new(
+                Value::Null,
+                INVALID_REQUEST,
+                format!("Unsupported MCP-Protocol-Version: {version}"),
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Updates `last_used_at` after the response is sent, and only when the stored value is
+/// more than a minute old, so most requests write nothing.
+fn record_use(db: &worker::D1Database, caller: &Caller, ctx: &Context) -> Result<()> {
+    let now = now_ms();
+    let stale = caller
+        .key
+        .last_used_at
+        .is_none_or(|last| now - last >= store::LAST_USED_RESOLUTION_MS);
+    if stale {
+        let statement = store::touch_key(db, &caller.key.id, now)?;
+        ctx.wait_until(async move {
+            let _ = statement.run().await;
+        });
+    }
+    Ok(())
+}
+
+fn accepted() -> Result<Response> {
+    let response = Response::empty()?.with_status(202);
+    set_security_headers(response.headers())?;
+    Ok(response)
+}
+
+/// 401 for a missing or unusable bearer token, pointing at the resource metadata so MCP
+/// clients can discover where to get one. The body does not say what was wrong.
+fn unauthorized(origin: &str, token_sent: bool) -> Result<Response> {
+    let mut challenge =
+        format!("Bearer resource_metadata=\"{origin}/.well-known/oauth-protected-resource/mcp\"");
+    if token_sent {
+        challenge.push_str(", error=\"invalid_token\"");
+    }
+    let body = serde_json::json!({
+        "error": { "code": "unauthorized", "message": "A valid bearer token is required." }
+    });
+    let response = json_response(401, &body)?;
+    response.headers().set("WWW-Authenticate", &challenge)?;
+    Ok(response)
+}

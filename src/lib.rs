@@ -1,0 +1,27 @@
+//! Hadron keys: personal API keys, the portal API behind them, and the `/mcp` endpoint
+//! that verifies them on every request. One Cloudflare Worker; storage is D1.
+
+pub mod accounts;
+pub mod credentials;
+pub mod crypto;
+pub mod error;
+pub mod keys;
+pub mod mcp;
+pub mod password;
+pub mod time;
+
+mod auth;
+mod http;
+mod store;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    http::route(req, env, ctx).await
+}

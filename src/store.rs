@@ -1,0 +1,309 @@
+//! Every SQL statement lives here: bound parameters only, rows in, domain types out.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Result};
+
+use crate::accounts::{Email, Role, User};
+use crate::keys::{KeyHash, KeyId, KeyRecord, Label, Source};
+
+/// How often `last_used_at` is rewritten at most, per key.
+pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+fn millis(value: i64) -> JsValue {
+    // Unix milliseconds stay far below 2^53, so the f64 JavaScript number is exact.
+    JsValue::from_f64(value as f64)
+}
+
+fn optional_text(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, text)
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    id: String,
+    email: String,
+    role: String,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            worker::Error::RustError(format!("unknown role in users row {}", self.id))
+        })?;
+        Ok(User {
+            id: self.id,
+            email: self.email,
+            role,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    id: String,
+    label: Option<String>,
+    last4: String,
+    source: Option<String>,
+    oauth_client_id: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<KeyRow> for KeyRecord {
+    fn from(row: KeyRow) -> Self {
+        KeyRecord {
+            source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
+            id: row.id,
+            label: row.label,
+            last4: row.last4,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+const KEY_COLUMNS: &str =
+    "id, label, last4, source, oauth_client_id, created_at, last_used_at, revoked_at";
+
+// ---- users and sessions -------------------------------------------------------------
+
+/// Inserts a user; `false` when the email is already registered (in any letter case).
+pub async fn create_user(
+    db: &D1Database,
+    user_id: &str,
+    email: &Email,
+    password_hash: &str,
+    now: i64,
+) -> Result<bool> {
+    let result = db
+        .prepare(
+            "INSERT INTO users (id, email, password_hash, role, created_at) \
+             VALUES (?1, ?2, ?3, 'member', ?4) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&[
+            text(user_id),
+            text(email.as_str()),
+            text(password_hash),
+            millis(now),
+        ])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0) == 1)
+}
+
+#[derive(Deserialize)]
+struct LoginRow {
+    id: String,
+    email: String,
+    role: String,
+    password_hash: String,
+}
+
+/// The user with this email and their stored password hash.
+pub async fn find_login(db: &D1Database, email: &Email) -> Result<Option<(User, String)>> {
+    let row: Option<LoginRow> = db
+        .prepare("SELECT id, email, role, password_hash FROM users WHERE email = ?1")
+        .bind(&[text(email.as_str())])?
+        .first(None)
+        .await?;
+    row.map(|row| {
+        let user = UserRow {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+        }
+        .into_user()?;
+        Ok((user, row.password_hash))
+    })
+    .transpose()
+}
+
+pub async fn create_session(
+    db: &D1Database,
+    token_hash: &str,
+    user_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<()> {
+    db.prepare(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(&[text(token_hash), text(user_id), millis(now), millis(expires_at)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The signed-in user of an unexpired session, with their current role.
+pub async fn find_session_user(
+    db: &D1Database,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<User>> {
+    let row: Option<UserRow> = db
+        .prepare(
+            "SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+        )
+        .bind(&[text(token_hash), millis(now)])?
+        .first(None)
+        .await?;
+    row.map(UserRow::into_user).transpose()
+}
+
+pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<()> {
+    db.prepare("DELETE FROM sessions WHERE token_hash = ?1")
+        .bind(&[text(token_hash)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Removes a user's expired sessions; run after a sign-in so the table cannot grow forever.
+pub fn delete_expired_sessions(
+    db: &D1Database,
+    user_id: &str,
+    now: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2")
+        .bind(&[text(user_id), millis(now)])
+}
+
+// ---- keys ---------------------------------------------------------------------------
+
+pub struct NewKey<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub hash: &'a KeyHash,
+    pub last4: &'a str,
+    pub label: Option<&'a Label>,
+    pub source: &'a Source,
+    pub now: i64,
+}
+
+pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<()> {
+    db.prepare(
+        "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(&[
+        text(key.id),
+        text(key.user_id),
+        text(key.hash.as_str()),
+        text(key.last4),
+        optional_text(key.label.map(Label::as_str)),
+        text(key.source.column()),
+        optional_text(key.source.client_id()),
+        millis(key.now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Every key of a user, active and revoked, newest first.
+pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>> {
+    let rows: Vec<KeyRow> = db
+        .prepare(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 \
+             ORDER BY created_at DESC, rowid DESC"
+        ))
+        .bind(&[text(user_id)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(KeyRecord::from).collect())
+}
+
+/// Revokes one of the user's keys; a key that is already revoked keeps its first
+/// revocation time. `None` when the user owns no key with that id.
+pub async fn revoke_key(
+    db: &D1Database,
+    user_id: &str,
+    key_id: &KeyId,
+    now: i64,
+) -> Result<Option<KeyRecord>> {
+    let row: Option<KeyRow> = db
+        .prepare(format!(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3) \
+             WHERE id = ?1 AND user_id = ?2 RETURNING {KEY_COLUMNS}"
+        ))
+        .bind(&[text(key_id.as_str()), text(user_id), millis(now)])?
+        .first(None)
+        .await?;
+    Ok(row.map(KeyRecord::from))
+}
+
+/// One row of the bearer lookup. Listed field by field: `#[serde(flatten)]` would buffer
+/// the row and lose integer types on the way.
+#[derive(Deserialize)]
+struct BearerRow {
+    id: String,
+    label: Option<String>,
+    last4: String,
+    source: Option<String>,
+    oauth_client_id: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    user_id: String,
+    email: String,
+    role: String,
+}
+
+/// The hot path of `/mcp`: the active key with this hash and its owner's current role, in
+/// one query. No cache: a key revoked a moment ago is not found here.
+pub async fn find_active_key_by_hash(
+    db: &D1Database,
+    hash: &KeyHash,
+) -> Result<Option<(User, KeyRecord)>> {
+    let row: Option<BearerRow> = db
+        .prepare(
+            "SELECT k.id, k.label, k.last4, k.source, k.oauth_client_id, k.created_at, \
+             k.last_used_at, u.id AS user_id, u.email, u.role \
+             FROM api_keys k JOIN users u ON u.id = k.user_id \
+             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
+        )
+        .bind(&[text(hash.as_str())])?
+        .first(None)
+        .await?;
+    row.map(|row| {
+        let user = UserRow {
+            id: row.user_id,
+            email: row.email,
+            role: row.role,
+        }
+        .into_user()?;
+        let key = KeyRecord {
+            source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
+            id: row.id,
+            label: row.label,
+            last4: row.last4,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: None,
+        };
+        Ok((user, key))
+    })
+    .transpose()
+}
+
+/// Records a use of a key, at most once per `LAST_USED_RESOLUTION_MS`. Returned as a
+/// statement so the caller can run it after the response has gone out.
+pub fn touch_key(db: &D1Database, key_id: &str, now: i64) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE api_keys SET last_used_at = ?2 \
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+    )
+    .bind(&[
+        text(key_id),
+        millis(now),
+        millis(now - LAST_USED_RESOLUTION_MS),
+    ])
+}
