@@ -1,0 +1,130 @@
+// spawnApp(): a real `wrangler dev` (workerd + a local SQLite D1) on a free port, with a
+// fresh database in its own folder and the real migrations applied. The bundle must
+// already be built (`make build`); wrangler is started without building.
+//
+// The server runs in its own process group and is always stopped: by `app.stop()` (call
+// it from `after`), and as a last resort when the test process exits.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+const QUIET_ENV = {
+  ...process.env,
+  CI: 'true',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  NO_COLOR: '1',
+};
+
+const running = new Set();
+process.on('exit', () => {
+  for (const app of running) app.killGroup('SIGKILL');
+});
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Creates a fresh local D1 in `persistDir` and applies every migration. */
+export function migrate(persistDir) {
+  const result = spawnSync(
+    WRANGLER,
+    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
+    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** Runs SQL against the local D1 in `persistDir`, returning the result rows. */
+export function query(persistDir, sql) {
+  const result = spawnSync(
+    WRANGLER,
+    ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
+    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`d1 execute failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout)[0].results;
+}
+
+/**
+ * Starts wrangler dev. Options: `persistDir` to reuse a database (restarts),
+ * `vars` for extra `--var NAME:VALUE` bindings.
+ */
+export async function spawnApp({ persistDir, vars = {} } = {}) {
+  const ownsDir = !persistDir;
+  persistDir ??= mkdtempSync(join(tmpdir(), 'hadron-d1-'));
+  if (ownsDir) migrate(persistDir);
+
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const args = [
+    'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', persistDir, '--show-interactive-dev-session=false', '--log-level', 'info',
+  ];
+  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: QUIET_ENV,
+    detached: true, // its own process group: wrangler starts node and workerd children
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  child.stdout.on('data', (chunk) => { logs += chunk; });
+  child.stderr.on('data', (chunk) => { logs += chunk; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+
+  const app = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    persistDir,
+    logs: () => logs,
+    killGroup(signal) {
+      try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+    },
+    async stop({ keepData = false } = {}) {
+      if (running.has(app)) {
+        running.delete(app);
+        app.killGroup('SIGTERM');
+        const timer = setTimeout(() => app.killGroup('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+        app.killGroup('SIGKILL'); // workerd children that outlived their parent
+      }
+      if (ownsDir && !keepData) rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+  running.add(app);
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      running.delete(app);
+      throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
+    }
+    try {
+      const response = await fetch(`${app.baseUrl}/.well-known/oauth-protected-resource`);
+      if (response.ok) return app;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      await app.stop();
+      throw new Error(`wrangler dev was not ready within 90 s:\n${logs}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,0 +1,83 @@
+// A small HTTP client for the Worker: one method per endpoint, a cookie jar per client
+// (one client = one browser profile), and responses read once into plain objects.
+
+export const KEY_PATTERN = /^hdr_user_[0-9a-f]{64}$/;
+
+export async function readResponse(response) {
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+  return { status: response.status, headers: response.headers, text, body };
+}
+
+export class Client {
+  constructor(baseUrl) {
+    this.baseUrl = baseUrl;
+    this.cookie = null;
+  }
+
+  /** Any request; JSON bodies are serialised, the session cookie is sent and kept. */
+  async request(method, path, { json, body, headers = {} } = {}) {
+    const finalHeaders = { ...headers };
+    if (this.cookie) finalHeaders.cookie = this.cookie;
+    if (json !== undefined) {
+      finalHeaders['content-type'] ??= 'application/json';
+      body = JSON.stringify(json);
+    }
+    const response = await fetch(this.baseUrl + path, { method, headers: finalHeaders, body, redirect: 'manual' });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) {
+      const pair = setCookie.split(';')[0];
+      this.cookie = pair.endsWith('=') ? null : pair;
+    }
+    return readResponse(response);
+  }
+
+  signup(email, password) { return this.request('POST', '/api/auth/signup', { json: { email, password } }); }
+  login(email, password) { return this.request('POST', '/api/auth/login', { json: { email, password } }); }
+  logout() { return this.request('POST', '/api/auth/logout'); }
+  me() { return this.request('GET', '/api/me'); }
+  listKeys() { return this.request('GET', '/api/keys'); }
+  mint(label) { return this.request('POST', '/api/keys', { json: label === undefined ? {} : { label } }); }
+  revoke(id) { return this.request('POST', `/api/keys/${encodeURIComponent(id)}/revoke`); }
+
+  /** A JSON-RPC call to /mcp with a bearer key (no cookie: MCP clients have none). */
+  async mcp(key, message, headers = {}) {
+    const finalHeaders = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    };
+    if (key !== null) finalHeaders.authorization = `Bearer ${key}`;
+    const response = await fetch(`${this.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: finalHeaders,
+      body: typeof message === 'string' ? message : JSON.stringify(message),
+    });
+    return readResponse(response);
+  }
+}
+
+let counter = 0;
+/** A unique email for this test run. */
+export function uniqueEmail(name = 'user') {
+  counter += 1;
+  return `${name}-${process.pid}-${Date.now()}-${counter}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** A new client with a freshly signed-up account. */
+export async function signedUpClient(baseUrl, name) {
+  const client = new Client(baseUrl);
+  const email = uniqueEmail(name);
+  const response = await client.signup(email, PASSWORD);
+  if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${response.text}`);
+  client.email = email;
+  client.user = response.body.user;
+  return client;
+}
+
+export function rpc(method, params, id = 1) {
+  return { jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) };
+}
