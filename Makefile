@@ -52,13 +52,13 @@ test-unit:
 
 test-e2e: build
 	node scripts/check-chromium.mjs
-	node --test --test-concurrency=2 tests/e2e/
+	node --test --test-concurrency=2 tests/e2e/ $(wildcard tests/browser)
 
 # The release bundle must be accepted by `wrangler deploy` (nothing is uploaded).
 deploy-check: build
 	$(WRANGLER) deploy --dry-run --outdir target/deploy-dry-run
 
-test: lint test-unit test-e2e deploy-check
+test: lint test-unit deploy-check test-e2e
 
 promote: $(TOOLS_ENV)
 	node scripts/set-role.mjs --local --persist-to "$(PERSIST_DIR)" --email "$(EMAIL)" --role "$(or $(ROLE),org_admin)"
