@@ -1,0 +1,112 @@
+// The portal shell, shared by every page: marks the current sidebar link, shows who is
+// signed in with a sign-out button, and keeps signed-out visitors off `/app/…` pages by
+// sending them to sign-in (with a `next` that brings them back).
+//
+// Pages import `session` and wait for it: it resolves to `{ user }` (user or null), and
+// never resolves on a page the visitor is being sent away from.
+
+import { api } from './api.js';
+import { signInUrl } from './next-path.js';
+
+const needsSession =
+  location.pathname.startsWith('/app/') || document.body.hasAttribute('data-requires-session');
+const isAuthPage = ['/signin', '/signup'].includes(location.pathname.replace(/\/+$/, ''));
+
+export function currentPath() {
+  return location.pathname + location.search + location.hash;
+}
+
+/** Creates an element; string children become text nodes, never markup. */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    element.setAttribute(name, value === true ? '' : String(value));
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+export const session = start();
+
+async function start() {
+  markCurrentLink();
+  const { user, error } = await loadUser();
+  renderAccount(user, error);
+  if (!needsSession) return { user };
+  if (error) {
+    showGateError(error);
+    return new Promise(() => {});
+  }
+  if (!user) {
+    location.replace(signInUrl(currentPath()));
+    return new Promise(() => {});
+  }
+  document.querySelector('[data-session-gate]')?.setAttribute('hidden', '');
+  document.querySelector('[data-page]')?.removeAttribute('hidden');
+  return { user };
+}
+
+async function loadUser() {
+  try {
+    const { user } = await api('GET', '/api/me');
+    return { user, error: null };
+  } catch (error) {
+    if (error.isSignedOut) return { user: null, error: null };
+    return { user: null, error };
+  }
+}
+
+function markCurrentLink() {
+  const here = location.pathname.replace(/\/+$/, '') || '/';
+  for (const link of document.querySelectorAll('.sidebar a')) {
+    if (link.getAttribute('href') === here) link.setAttribute('aria-current', 'page');
+  }
+}
+
+function renderAccount(user, error) {
+  const account = document.querySelector('[data-account]');
+  if (!account) return;
+  if (user) {
+    const signOut = h('button', { type: 'button', class: 'secondary small' }, 'Sign out');
+    signOut.addEventListener('click', () => signOutNow(signOut));
+    account.replaceChildren(
+      h('span', { class: 'account-email' }, h('span', { class: 'visually-hidden' }, 'Signed in as '), user.email),
+      signOut,
+    );
+  } else if (!isAuthPage && !error) {
+    account.replaceChildren(
+      h('a', { href: signInUrl(currentPath()) }, 'Sign in'),
+      h('a', { href: '/signup', class: 'button primary small' }, 'Create an account'),
+    );
+  } else {
+    account.replaceChildren();
+  }
+}
+
+async function signOutNow(button) {
+  button.disabled = true;
+  button.textContent = 'Signing out…';
+  try {
+    await api('POST', '/api/auth/logout');
+    location.assign('/signin?signed_out=1');
+  } catch (error) {
+    button.disabled = false;
+    button.textContent = 'Sign out';
+    const account = document.querySelector('[data-account]');
+    account?.querySelector('.account-error')?.remove();
+    account?.append(h('span', { class: 'account-error error', role: 'alert' }, `Couldn't sign out: ${error.message}`));
+  }
+}
+
+function showGateError(error) {
+  const gate = document.querySelector('[data-session-gate]');
+  if (!gate) return;
+  const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
+  retry.addEventListener('click', () => location.reload());
+  gate.replaceChildren(
+    h('div', { class: 'notice is-error', role: 'alert' },
+      h('p', {}, `Couldn't check whether you're signed in. ${error.message}`),
+      h('div', { class: 'actions' }, retry)),
+  );
+}
