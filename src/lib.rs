@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod mcp;
+pub mod oauth;
 pub mod password;
 pub mod time;
 

@@ -1,0 +1,118 @@
+//! The two Base64 forms OAuth needs, and nothing more: URL-safe without padding to
+//! compute a PKCE S256 challenge (RFC 7636 §4.2), and standard with padding to read an
+//! HTTP Basic `Authorization` header (RFC 7617). Small enough to keep a crate out of
+//! the Worker bundle.
+
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64url without `=` padding (RFC 4648 §5, as RFC 7636 Appendix A uses it).
+pub fn encode_url_no_pad(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b0 = chunk[0];
+        let b1 = chunk.get(1).copied().unwrap_or(0);
+        let b2 = chunk.get(2).copied().unwrap_or(0);
+        let sextets = [
+            b0 >> 2,
+            (b0 & 0x03) << 4 | b1 >> 4,
+            (b1 & 0x0f) << 2 | b2 >> 6,
+            b2 & 0x3f,
+        ];
+        // n input bytes carry n + 1 sextets; the rest would be padding, which we omit.
+        for sextet in &sextets[..=chunk.len()] {
+            out.push(URL_SAFE[usize::from(*sextet)] as char);
+        }
+    }
+    out
+}
+
+/// Decodes standard Base64 (RFC 4648 §4). Padding is optional, but when present it must
+/// be correct; whitespace and characters outside the alphabet are refused, as are
+/// encodings whose unused trailing bits are not zero, so each byte string has exactly
+/// one accepted spelling.
+pub fn decode_standard(input: &str) -> Option<Vec<u8>> {
+    let unpadded = input.trim_end_matches('=');
+    let padding = input.len() - unpadded.len();
+    if padding > 2 || (padding > 0 && !input.len().is_multiple_of(4)) || unpadded.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(unpadded.len() / 4 * 3 + 2);
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for byte in unpadded.bytes() {
+        let value = STANDARD.iter().position(|&c| c == byte)?;
+        buffer = (buffer << 6) | value as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    (buffer == 0).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoding_matches_the_rfc_4648_test_vectors_without_padding() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode_url_no_pad(input.as_bytes()), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn url_encoding_uses_dash_and_underscore_instead_of_plus_and_slash() {
+        assert_eq!(encode_url_no_pad(&[0xfb, 0xff, 0xbf]), "-_-_");
+    }
+
+    #[test]
+    fn standard_decoding_matches_the_rfc_4648_test_vectors() {
+        for (expected, input) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(decode_standard(input).as_deref(), Some(expected.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn standard_decoding_accepts_missing_padding() {
+        assert_eq!(decode_standard("Zg").as_deref(), Some(&b"f"[..]));
+        assert_eq!(decode_standard("Zm8").as_deref(), Some(&b"fo"[..]));
+    }
+
+    #[test]
+    fn standard_decoding_reads_plus_and_slash() {
+        assert_eq!(
+            decode_standard("+/+/").as_deref(),
+            Some(&[0xfb, 0xff, 0xbf][..])
+        );
+    }
+
+    #[test]
+    fn malformed_base64_is_refused() {
+        for bad in [
+            "Z", "Zg=", "Zg===", "Z===", "Zm9v=", "-_-_", "Zm 9v", "Zm9v\n", "Zh==", "Zm9=", "é",
+            "=", "==",
+        ] {
+            assert_eq!(decode_standard(bad), None, "accepted {bad:?}");
+        }
+    }
+}
