@@ -9,3 +9,4 @@
 pub mod base64;
 pub mod form;
 pub mod pkce;
+pub mod redirect_uri;
