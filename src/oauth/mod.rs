@@ -8,5 +8,7 @@
 
 pub mod base64;
 pub mod form;
+pub mod metadata;
 pub mod pkce;
 pub mod redirect_uri;
+pub mod registration;
