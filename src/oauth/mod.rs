@@ -6,6 +6,7 @@
 //! flow with PKCE S256 only, one scope (`mcp`), one resource (`<origin>/mcp`), and the
 //! access token is an ordinary user key — no refresh tokens, no expiry.
 
+pub mod authorize;
 pub mod base64;
 pub mod form;
 pub mod metadata;
