@@ -13,3 +13,5 @@ pub mod metadata;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod registration;
+pub mod revocation;
+pub mod token;

@@ -1,0 +1,129 @@
+//! RFC 7009 token revocation at `POST /oauth/revoke`.
+//!
+//! The handler's order is: [`parse_revocation_request`]; identify and authenticate the
+//! client exactly as the token endpoint does (`token::presented_client`,
+//! `token::authenticate_client`); then, if the token is one of our keys and
+//! [`may_revoke`] says so, revoke it. A token that is malformed, unknown or already
+//! revoked is still answered with 200 and an empty body (RFC 7009 §2.2): the client's
+//! goal, that the token no longer works, is met either way.
+
+use std::fmt;
+
+use super::form;
+use super::registration::ClientId;
+use super::token::{OAuthError, OAuthErrorCode};
+use crate::keys::Source;
+
+/// A revocation request. `token_type_hint` is read but not needed: there is one kind of
+/// token, and RFC 7009 §2.1 lets the server ignore the hint.
+pub struct RevocationRequest {
+    pub token: String,
+    pub token_type_hint: Option<String>,
+}
+
+impl fmt::Debug for RevocationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevocationRequest")
+            .field("token", &"<redacted>")
+            .field("token_type_hint", &self.token_type_hint)
+            .finish()
+    }
+}
+
+pub fn parse_revocation_request(
+    params: &[(String, String)],
+) -> Result<RevocationRequest, OAuthError> {
+    let Some(token) = form::single(params, "token")? else {
+        return Err(OAuthError::invalid_request("The request has no token."));
+    };
+    let token_type_hint = form::single(params, "token_type_hint")?.map(str::to_owned);
+    Ok(RevocationRequest {
+        token: token.to_owned(),
+        token_type_hint,
+    })
+}
+
+/// RFC 7009 §2.1: a client may revoke only tokens issued to it, so one MCP client cannot
+/// revoke a key minted in the portal or for another client.
+pub fn may_revoke(key_source: &Source, client: &ClientId) -> bool {
+    key_source.client_id() == Some(client.as_str())
+}
+
+/// The refusal when [`may_revoke`] says no.
+pub fn not_issued_to_client() -> OAuthError {
+    OAuthError::new(
+        OAuthErrorCode::UnauthorizedClient,
+        "This token was not issued to this client.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "dcr_0123456789abcdef0123456789abcdef";
+
+    fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_token_and_hint_are_read() {
+        let request = parse_revocation_request(&params(&[
+            ("token", "hdr_user_abc"),
+            ("token_type_hint", "access_token"),
+        ]))
+        .unwrap();
+        assert_eq!(request.token, "hdr_user_abc");
+        assert_eq!(request.token_type_hint.as_deref(), Some("access_token"));
+    }
+
+    #[test]
+    fn the_hint_is_optional_and_any_value_is_tolerated() {
+        let plain = parse_revocation_request(&params(&[("token", "t")])).unwrap();
+        assert_eq!(plain.token_type_hint, None);
+        assert!(parse_revocation_request(&params(&[
+            ("token", "t"),
+            ("token_type_hint", "refresh_token")
+        ]))
+        .is_ok());
+    }
+
+    #[test]
+    fn a_missing_or_repeated_token_is_an_invalid_request() {
+        for body in [
+            params(&[]),
+            params(&[("token", "")]),
+            params(&[("token", "a"), ("token", "b")]),
+        ] {
+            assert_eq!(
+                parse_revocation_request(&body).unwrap_err().error,
+                OAuthErrorCode::InvalidRequest
+            );
+        }
+    }
+
+    #[test]
+    fn a_client_may_revoke_only_keys_minted_for_it() {
+        let client = ClientId::parse(CLIENT).unwrap();
+        let own = Source::OAuth {
+            client_id: CLIENT.to_owned(),
+        };
+        let other = Source::OAuth {
+            client_id: "dcr_fedcba9876543210fedcba9876543210".to_owned(),
+        };
+        assert!(may_revoke(&own, &client));
+        assert!(!may_revoke(&other, &client));
+        assert!(!may_revoke(&Source::Portal, &client));
+        assert!(!may_revoke(&Source::Unknown, &client));
+        assert_eq!(not_issued_to_client().status(), 400);
+    }
+
+    #[test]
+    fn debug_output_never_contains_the_token() {
+        let request = parse_revocation_request(&params(&[("token", "hdr_user_secret")])).unwrap();
+        assert!(!format!("{request:?}").contains("hdr_user_secret"));
+    }
+}
