@@ -1,0 +1,258 @@
+// The docs pages and the shell every page shares: sidebar, security headers, no CSP
+// violations anywhere, examples that name this server and actually work against it.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { ROOT, spawnApp } from '../support/app.mjs';
+import { signedUpClient } from '../support/client.mjs';
+import {
+  API_KEYS_PATH, assertClean, eventually, launchBrowser, newContext, screenshot, signUpInContext, watch,
+} from '../support/browser.mjs';
+
+const PUBLIC = join(ROOT, 'public');
+const DOCS = [
+  ['/docs/claude-desktop', 'Install in Claude Desktop'],
+  ['/docs/vscode', 'Install in VS Code'],
+  ['/docs/authentication', 'Authentication'],
+];
+const SIDEBAR = {
+  Usage: [['API keys', API_KEYS_PATH]],
+  Docs: DOCS.map(([path, name]) => [name, path]),
+};
+const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, ...DOCS.map(([path]) => path), '/no-such-page'];
+
+let app;
+let browser;
+
+before(async () => {
+  app = await spawnApp();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+function filesUnder(directory, extension) {
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(extension))
+    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
+}
+
+/** The sidebar as { section heading: [[link text, href], …] }. */
+function readSidebar(page) {
+  return page.locator('nav.sidebar section').evaluateAll((sections) => Object.fromEntries(sections.map((section) => [
+    section.querySelector('h2').textContent.trim(),
+    [...section.querySelectorAll('a')].map((link) => [link.textContent.trim(), link.getAttribute('href')]),
+  ])));
+}
+
+describe('the portal shell and docs', () => {
+  test('every page is in the shell, with the same sidebar, and no CSP violation', async () => {
+    const context = await newContext(browser, app);
+    try {
+      await signUpInContext(context, app);
+      for (const path of PAGES) {
+        const page = await context.newPage();
+        const watcher = watch(page);
+        await page.goto(path);
+        if (path === '/signin' || path === '/signup') {
+          await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
+        }
+        await page.locator('[data-account] .account-email').waitFor();
+        assert.deepEqual(await readSidebar(page), SIDEBAR, `sidebar on ${path}`);
+        assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
+        await assertClean(page, watcher);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('signed-out pages (sign-in, sign-up, docs, home) render without CSP violations', async () => {
+    const context = await newContext(browser, app);
+    try {
+      for (const path of ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page']) {
+        const page = await context.newPage();
+        const watcher = watch(page);
+        const response = await page.goto(path);
+        assert.equal(response.status(), path === '/no-such-page' ? 404 : 200, path);
+        await page.locator('main h1').waitFor();
+        await page.waitForLoadState('networkidle');
+        await assertClean(page, watcher);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('each docs page loads in the shell, marks its sidebar link and names this server', async () => {
+    const context = await newContext(browser, app);
+    try {
+      for (const [path, title] of DOCS) {
+        const page = await context.newPage();
+        const watcher = watch(page);
+        await page.goto(path);
+        assert.equal(await page.locator('main h1').textContent(), title);
+        assert.equal(await page.title(), `${title} · Hadron`);
+        const current = page.locator('nav.sidebar a[aria-current="page"]');
+        assert.deepEqual(await current.allTextContents(), [title]);
+        await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran, signed out
+        const text = await page.locator('main').textContent();
+        assert.ok(!text.includes('YOUR-HADRON-HOST'), `every placeholder is filled in on ${path}`);
+        for (const url of await page.locator('[data-mcp-url]').allTextContents()) {
+          assert.equal(url, `${app.baseUrl}/mcp`);
+        }
+        await assertClean(page, watcher);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Claude Desktop: the connector steps and the OAuth story', async () => {
+    const context = await newContext(browser, app);
+    const page = await context.newPage();
+    try {
+      await page.goto('/docs/claude-desktop');
+      const text = await page.locator('main').textContent();
+      for (const phrase of ['Settings → Connectors', 'Add custom connector', 'dcr_', 'OAuth: dcr_<client_id>', 'OAuth: <client name>', 'Revoke', 'Authorization: Bearer hdr_user_…']) {
+        assert.ok(text.includes(phrase), `mentions ${phrase}`);
+      }
+      assert.equal(await page.locator('main a[href="/app/account/api-keys"]').count() > 0, true);
+      await screenshot(page, 'docs-claude-desktop.png', { fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('VS Code: mcp.json examples are valid JSON pointing at this server', async () => {
+    const context = await newContext(browser, app, { viewport: { width: 360, height: 780 } });
+    const page = await context.newPage();
+    try {
+      await page.goto('/docs/vscode');
+      const config = JSON.parse(await page.locator('[data-vscode-config]').textContent());
+      assert.deepEqual(config, { servers: { hadron: { type: 'http', url: `${app.baseUrl}/mcp` } } });
+      const bearer = JSON.parse(await page.locator('[data-vscode-bearer-config]').textContent());
+      assert.equal(bearer.servers.hadron.url, `${app.baseUrl}/mcp`);
+      assert.equal(bearer.servers.hadron.headers.Authorization, 'Bearer ${input:hadron-key}');
+      assert.deepEqual(bearer.inputs.map((input) => [input.id, input.password]), [['hadron-key', true]]);
+      assert.ok((await page.locator('main').textContent()).includes('.vscode/mcp.json'));
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
+      await screenshot(page, 'docs-vscode-360.png', { fullPage: true });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Authentication: the curl examples work against this server as written', async () => {
+    const context = await newContext(browser, app);
+    const page = await context.newPage();
+    try {
+      await page.goto('/docs/authentication');
+      const text = await page.locator('main').textContent();
+      for (const phrase of ['App’s settings page', 'AppKey', 'hdr_user_', 'SHA-256', 'Mint one']) {
+        assert.ok(text.includes(phrase), `mentions ${phrase}`);
+      }
+      const script = (await page.locator('[data-curl-example]').allTextContents()).join('\n\n');
+      assert.ok(script.includes(`curl -sS ${app.baseUrl}/mcp`));
+
+      const client = await signedUpClient(app.baseUrl, 'docs');
+      const { body: minted } = await client.mint('docs example');
+      // Each command separated by a blank line; run them as written, printing the status.
+      const commands = script.split(/\n\s*\n/).map((command) => `${command} -o /dev/null -w '%{http_code}\\n'`);
+      const { stdout } = await promisify(execFile)('bash', ['-c', commands.join('\n')], {
+        env: { ...process.env, HADRON_KEY: minted.secret },
+      });
+      assert.deepEqual(stdout.trim().split('\n'), ['200', '202', '200', '200']);
+
+      // And the tools/list answer names the tools the page mentions.
+      const list = await client.mcp(minted.secret, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      const names = list.body.result.tools.map((tool) => tool.name);
+      assert.ok(names.includes('whoami') && names.includes('list_api_keys'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('static files carry the security headers', async () => {
+    for (const path of [...PAGES, '/assets/js/shell.js', '/assets/css/portal.css']) {
+      const response = await fetch(app.baseUrl + path);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      for (const directive of ["default-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'"]) {
+        assert.ok(csp.includes(directive), `${path}: CSP has ${directive}`);
+      }
+      assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), `${path}: no unsafe-* in the CSP`);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+      assert.match(response.headers.get('referrer-policy') ?? '', /^(no-referrer|strict-origin-when-cross-origin)$/, path);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
+    }
+  });
+
+  test('the CSP really blocks inline script and HTML-string sinks, and the watcher notices', async () => {
+    const context = await newContext(browser, app);
+    const page = await context.newPage();
+    const watcher = watch(page);
+    try {
+      await page.goto('/docs/authentication');
+      await page.locator('main h1').waitFor();
+      const outcome = await page.evaluate(() => {
+        window.__ran = false;
+        const script = document.createElement('script');
+        script.append(document.createTextNode('window.__ran = true'));
+        document.body.append(script);
+
+        const styled = document.createElement('p');
+        styled.setAttribute('style', 'color: rgb(255, 0, 0)');
+        document.body.append(styled);
+        const color = getComputedStyle(styled).color;
+
+        let sinkThrew = false;
+        try {
+          document.createElement('div').innerHTML = '<b>markup</b>';
+        } catch {
+          sinkThrew = true;
+        }
+        return { ran: window.__ran, inlineStyleApplied: color === 'rgb(255, 0, 0)', sinkThrew };
+      });
+      assert.deepEqual(outcome, { ran: false, inlineStyleApplied: false, sinkThrew: true });
+      await eventually(async () => (await page.evaluate(() => window.__cspViolations.length)) >= 2,
+        'securitypolicyviolation events for the inline script and the style attribute');
+      await assert.rejects(assertClean(page, watcher), /Content Security Policy/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the HTML has no inline script, inline style or event-handler attribute', () => {
+    const htmlFiles = filesUnder(PUBLIC, '.html');
+    assert.ok(htmlFiles.length >= 8);
+    for (const file of htmlFiles) {
+      const html = readFileSync(file, 'utf8');
+      const name = relative(ROOT, file);
+      for (const tag of html.match(/<script\b[^>]*>/gi) ?? []) {
+        assert.match(tag, /\bsrc="\/assets\/js\/[\w-]+\.js"/, `${name}: scripts are files`);
+        assert.match(tag, /type="module"/, `${name}: scripts are modules`);
+      }
+      assert.doesNotMatch(html, /<script\b[^>]*>[^<]+<\/script>/i, `${name}: no inline script`);
+      assert.doesNotMatch(html, /<style\b/i, `${name}: no style element`);
+      assert.doesNotMatch(html, /\sstyle\s*=/i, `${name}: no style attribute`);
+      assert.doesNotMatch(html, /<[^>]+\son[a-z]+\s*=/i, `${name}: no on* attribute`);
+      assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, `${name}: nothing from another origin`);
+    }
+    for (const file of filesUnder(join(PUBLIC, 'assets', 'js'), '.js')) {
+      const source = readFileSync(file, 'utf8');
+      assert.doesNotMatch(source, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function/, relative(ROOT, file));
+    }
+  });
+});
