@@ -3,9 +3,10 @@
 // /mcp refusing it. Plus: labels render as text, keyboard-only use, error states.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { spawnApp } from '../support/app.mjs';
+import { query, spawnApp } from '../support/app.mjs';
 import { Client, KEY_PATTERN, rpc } from '../support/client.mjs';
 import {
   API_KEYS_PATH, assertClean, channels, eventually, launchBrowser, mintInContext, newContext,
@@ -190,6 +191,36 @@ describe('the API keys page', () => {
       const previews = await page.locator('#keys-table .key-preview').allTextContents();
       assert.deepEqual(previews, [`…${second.last4}`, `…${first.last4}`]);
       assert.equal((await cellTexts(rowFor(page, first.last4)))[0], 'No label');
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('OAuth-issued and legacy keys show their source badges, and revoke the same way', async () => {
+    const { context, page, watcher } = await openPage();
+    try {
+      await signUpInContext(context, app);
+      const { user } = await (await context.request.get(`${app.baseUrl}/api/me`)).json();
+      const now = Date.now();
+      const hex = (bytes) => randomBytes(bytes).toString('hex');
+      // What an OAuth consent would store (its label comes from the client's registered
+      // name, which anyone can choose), and a legacy row without a source.
+      query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at)
+        VALUES ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'c0de', 'OAuth: <script>alert(1)</script>', 'oauth', 'dcr_0123abcd', ${now - 3_600_000}, ${now - 185_000}),
+               ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'beef', NULL, NULL, NULL, ${now - 2 * 86_400_000}, NULL)`);
+      await page.goto(API_KEYS_PATH);
+
+      const oauth = await cellTexts(rowFor(page, 'c0de'));
+      assert.deepEqual(oauth.slice(0, 6), ['OAuth: <script>alert(1)</script>', '…c0de', 'Active', 'OAuth: dcr_0123abcd', '1 hour ago', '3 minutes ago']);
+      const legacy = await cellTexts(rowFor(page, 'beef'));
+      assert.deepEqual(legacy.slice(0, 6), ['No label', '…beef', 'Active', 'Unknown', '2 days ago', 'Never']);
+      assert.deepEqual(await page.locator('#keys-table .key-preview').allTextContents(), ['…c0de', '…beef'], 'newest first');
+
+      await rowFor(page, 'c0de').getByRole('button', { name: /^Revoke/ }).click();
+      await page.getByRole('button', { name: 'Yes, revoke this key' }).click();
+      await rowFor(page, 'c0de').locator('.badge', { hasText: 'Revoked' }).waitFor();
+      assert.equal((await cellTexts(rowFor(page, 'c0de')))[3], 'OAuth: dcr_0123abcd');
       await assertClean(page, watcher);
     } finally {
       await context.close();

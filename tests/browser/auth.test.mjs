@@ -145,6 +145,26 @@ describe('signing in and out', () => {
     }
   });
 
+  test('signing in from a docs page comes back to it; from the home page, to API keys', async () => {
+    const { email } = await signedUpClient(app.baseUrl, 'docs-return');
+    const { context, page, watcher } = await openPage();
+    try {
+      await page.goto('/');
+      assert.equal(await page.locator('[data-account]').getByRole('link', { name: 'Create an account' }).getAttribute('href'),
+        `/signup?next=${encodeURIComponent(API_KEYS_PATH)}`);
+      await page.goto('/docs/vscode#bearer');
+      await page.locator('[data-account]').getByRole('link', { name: 'Sign in' }).click();
+      await page.waitForURL(onPath('/signin'));
+      await signIn(page, email);
+      await page.waitForURL(onPath('/docs/vscode'));
+      assert.equal(new URL(page.url()).hash, '#bearer');
+      await page.locator('[data-account] .account-email').waitFor();
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a signed-in visitor of the sign-in page goes straight on', async () => {
     const { context, page, watcher } = await openPage();
     try {

@@ -3,10 +3,13 @@
 // sending them to sign-in (with a `next` that brings them back).
 //
 // Pages import `session` and wait for it: it resolves to `{ user }` (user or null), and
-// never resolves on a page the visitor is being sent away from.
+// never resolves on a page the visitor is being sent away from. A page outside `/app/`
+// that needs a signed-in user (the OAuth consent page) opts in with
+// `<body data-requires-session>`; such a page keeps its content in `[data-page] hidden`
+// and a `[data-session-gate]` message, which the shell swaps once the session is known.
 
 import { api } from './api.js';
-import { signInUrl } from './next-path.js';
+import { DEFAULT_NEXT, signInUrl } from './next-path.js';
 
 const needsSession =
   location.pathname.startsWith('/app/') || document.body.hasAttribute('data-requires-session');
@@ -75,9 +78,11 @@ function renderAccount(user, error) {
       signOut,
     );
   } else if (!isAuthPage && !error) {
+    // From the home page, signing in leads to the one thing to do: the API keys page.
+    const back = location.pathname === '/' ? DEFAULT_NEXT : currentPath();
     account.replaceChildren(
-      h('a', { href: signInUrl(currentPath()) }, 'Sign in'),
-      h('a', { href: '/signup', class: 'button primary small' }, 'Create an account'),
+      h('a', { href: signInUrl(back) }, 'Sign in'),
+      h('a', { href: signInUrl(back, '/signup'), class: 'button primary small' }, 'Create an account'),
     );
   } else {
     account.replaceChildren();
