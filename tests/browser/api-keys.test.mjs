@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { query, spawnApp } from '../support/app.mjs';
 import { Client, KEY_PATTERN, rpc } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, assertClean, channels, eventually, launchBrowser, mintInContext, newContext,
+  API_KEYS_PATH, assertClean, channels, contrastProblems, eventually, launchBrowser, mintInContext, newContext,
   screenshot, signUpInContext, signUpThroughPage, watch,
 } from '../support/browser.mjs';
 
@@ -378,6 +378,22 @@ describe('the API keys page', () => {
       const text = channels(await dark.page.evaluate(() => getComputedStyle(document.body).color));
       assert.ok(Math.min(...text) > 180, `light text in dark mode (rgb ${text.join(' ')})`);
       await screenshot(dark.page, 'api-keys-dark.png', { fullPage: true });
+
+      // Text stays readable (WCAG AA, 4.5:1) in both schemes.
+      const readable = [
+        'main h1', '.lede', '.help', '.reveal .warning', '#reveal-secret', '.copy-status', 'label',
+        '.keys-table th', '.key-label', '.key-preview', '.badge.is-active', '.badge.is-revoked',
+        '.badge.source-portal', 'button.primary', 'button.secondary', '.sidebar a', '.sidebar h2',
+        '.account-email', 'main a',
+      ];
+      for (const { page } of [narrow, dark]) {
+        await page.getByRole('button', { name: 'Copy' }).click();
+        await page.getByText('Copied', { exact: true }).waitFor();
+        assert.deepEqual(await contrastProblems(page, readable), [], `contrast (${page === dark.page ? 'dark' : 'light'})`);
+        await page.locator('button[data-revoke]').first().click();
+        assert.deepEqual(await contrastProblems(page, ['dialog h2', 'dialog p', 'dialog code', 'dialog button']), [], 'dialog contrast');
+        await page.keyboard.press('Escape');
+      }
 
       await assertClean(narrow.page, narrow.watcher);
       await assertClean(dark.page, dark.watcher);

@@ -124,3 +124,47 @@ export function channels(color) {
   assert.ok(match, `not an rgb colour: ${color}`);
   return match[1].split(/[ ,/]+/).filter(Boolean).map(Number);
 }
+
+/**
+ * WCAG contrast of the text of every element matching `selectors` against its effective
+ * background (the nearest ancestor with an opaque background). Returns the ones under
+ * `minimum`, as readable strings. Elements inside a dimmed (opacity < 1) ancestor are
+ * measured as if undimmed: the dimming of revoked rows is deliberate.
+ */
+export function contrastProblems(page, selectors, minimum = 4.5) {
+  return page.evaluate(({ selectors, minimum }) => {
+    const parse = (color) => {
+      const canvas = document.createElement('canvas').getContext('2d');
+      canvas.fillStyle = color;
+      canvas.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = canvas.getImageData(0, 0, 1, 1).data;
+      return { r, g, b, a: a / 255 };
+    };
+    const luminance = ({ r, g, b }) => {
+      const channel = (value) => {
+        const c = value / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const background = (element) => {
+      for (let node = element; node; node = node.parentElement) {
+        const color = parse(getComputedStyle(node).backgroundColor);
+        if (color.a > 0.9) return color;
+      }
+      return parse(getComputedStyle(document.documentElement).backgroundColor || 'white');
+    };
+    const problems = [];
+    for (const selector of selectors) {
+      const elements = [...document.querySelectorAll(selector)].filter((element) => element.getClientRects().length > 0);
+      if (elements.length === 0) problems.push(`${selector}: nothing visible to measure`);
+      for (const element of elements) {
+        const foreground = luminance(parse(getComputedStyle(element).color));
+        const back = luminance(background(element));
+        const ratio = (Math.max(foreground, back) + 0.05) / (Math.min(foreground, back) + 0.05);
+        if (ratio < minimum) problems.push(`${selector} "${element.textContent.trim().slice(0, 30)}": ${ratio.toFixed(2)}:1`);
+      }
+    }
+    return problems;
+  }, { selectors, minimum });
+}
