@@ -26,6 +26,8 @@ pub enum AppError {
     PayloadTooLarge { limit_bytes: usize },
     /// 415.
     UnsupportedMediaType,
+    /// 429, with how long to wait.
+    TooManyRequests { retry_after_seconds: i64 },
     /// 500: something on our side; the detail goes to the log only.
     Internal(String),
 }
@@ -48,6 +50,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::UnsupportedMediaType => 415,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal(_) => 500,
         }
     }
@@ -77,6 +80,12 @@ impl AppError {
             AppError::UnsupportedMediaType => (
                 "unsupported_media_type",
                 "Send the body as application/json.".into(),
+            ),
+            AppError::TooManyRequests {
+                retry_after_seconds,
+            } => (
+                "too_many_requests",
+                format!("Too many failed attempts. Try again in {retry_after_seconds} seconds."),
             ),
             AppError::Internal(_) => ("internal_error", "Something went wrong on our side.".into()),
         }
@@ -113,6 +122,9 @@ mod tests {
             },
             AppError::PayloadTooLarge { limit_bytes: 10 },
             AppError::UnsupportedMediaType,
+            AppError::TooManyRequests {
+                retry_after_seconds: 60,
+            },
             AppError::Internal("d1 exploded".into()),
         ];
         for error in errors {

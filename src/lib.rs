@@ -9,6 +9,7 @@ pub mod keys;
 pub mod mcp;
 pub mod oauth;
 pub mod password;
+pub mod throttle;
 pub mod time;
 
 mod auth;
@@ -24,5 +25,5 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    http::route(req, env, ctx).await
+    http::handle(req, env, ctx).await
 }

@@ -176,6 +176,46 @@ pub fn delete_expired_sessions(
         .bind(&[text(user_id), millis(now)])
 }
 
+// ---- failed sign-ins ----------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct LoginFailuresRow {
+    window_started_at: i64,
+    failures: i64,
+}
+
+/// The current failed sign-in counter for an email: (window start, failures).
+pub async fn login_failures(db: &D1Database, email: &Email) -> Result<Option<(i64, i64)>> {
+    let row: Option<LoginFailuresRow> = db
+        .prepare("SELECT window_started_at, failures FROM login_failures WHERE email = ?1")
+        .bind(&[text(email.as_str())])?
+        .first(None)
+        .await?;
+    Ok(row.map(|row| (row.window_started_at, row.failures)))
+}
+
+/// Counts a failed sign-in, starting a new window when the stored one has ended.
+pub fn record_login_failure(
+    db: &D1Database,
+    email: &Email,
+    now: i64,
+    window_ms: i64,
+) -> Result<D1PreparedStatement> {
+    db.prepare(
+        "INSERT INTO login_failures (email, window_started_at, failures) VALUES (?1, ?2, 1) \
+         ON CONFLICT (email) DO UPDATE SET \
+           failures = CASE WHEN window_started_at <= ?2 - ?3 THEN 1 ELSE failures + 1 END, \
+           window_started_at = CASE WHEN window_started_at <= ?2 - ?3 THEN ?2 ELSE window_started_at END",
+    )
+    .bind(&[text(email.as_str()), millis(now), millis(window_ms)])
+}
+
+/// Forgets an email's failed sign-ins after a successful one.
+pub fn clear_login_failures(db: &D1Database, email: &Email) -> Result<D1PreparedStatement> {
+    db.prepare("DELETE FROM login_failures WHERE email = ?1")
+        .bind(&[text(email.as_str())])
+}
+
 // ---- keys ---------------------------------------------------------------------------
 
 pub struct NewKey<'a> {

@@ -14,6 +14,7 @@ use crate::crypto::random_hex;
 use crate::error::AppError;
 use crate::password::{self, Password, PasswordError};
 use crate::store;
+use crate::throttle;
 
 pub async fn signup(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
     require_same_origin(&req, &deps.env)?;
@@ -58,10 +59,24 @@ pub async fn login(mut req: Request, deps: &Deps) -> Result<Response, AppError> 
     }
 
     let db = deps.db()?;
-    let found = match Email::parse(email) {
-        Some(email) => store::find_login(&db, &email).await?,
-        None => None,
+    let Some(email) = Email::parse(email) else {
+        // No account can have this address; spend the hashing time all the same.
+        password::verify(attempt, password::DECOY_PHC);
+        return Err(AppError::InvalidCredentials);
     };
+    let now = now_ms();
+    let earlier_failures = store::login_failures(&db, &email).await?;
+    if let Some((window_started_at, failures)) = earlier_failures {
+        if let Some(retry_after_seconds) =
+            throttle::login_retry_after(window_started_at, failures, now)
+        {
+            return Err(AppError::TooManyRequests {
+                retry_after_seconds,
+            });
+        }
+    }
+
+    let found = store::find_login(&db, &email).await?;
     // An unknown email verifies against a decoy hash, so it costs the same time and gets
     // the same answer as a wrong password.
     let stored_hash = found
@@ -70,13 +85,24 @@ pub async fn login(mut req: Request, deps: &Deps) -> Result<Response, AppError> 
     let password_matches = password::verify(attempt, stored_hash);
     match found {
         Some((user, _)) if password_matches => {
-            let cleanup = store::delete_expired_sessions(&db, &user.id, now_ms())?;
+            let mut housekeeping = vec![store::delete_expired_sessions(&db, &user.id, now)?];
+            if earlier_failures.is_some() {
+                housekeeping.push(store::clear_login_failures(&db, &email)?);
+            }
             deps.ctx.wait_until(async move {
-                let _ = cleanup.run().await;
+                for statement in housekeeping {
+                    let _ = statement.run().await;
+                }
             });
             start_session(&req, deps, &user, 200).await
         }
-        _ => Err(AppError::InvalidCredentials),
+        _ => {
+            // Counted before answering, so the very next attempt sees it.
+            store::record_login_failure(&db, &email, now, throttle::LOGIN_WINDOW_MS)?
+                .run()
+                .await?;
+            Err(AppError::InvalidCredentials)
+        }
     }
 }
 

@@ -13,20 +13,25 @@ use crate::error::AppError;
 use crate::mcp::jsonrpc::{parse_message, success, Incoming, RpcError, INVALID_REQUEST};
 use crate::mcp::{self, Tool};
 use crate::store;
+use crate::throttle;
 
 /// MCP messages from a client are small; this bounds what a caller can make us parse.
 const MAX_MCP_BODY_BYTES: usize = 256 * 1024;
 
-pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    match serve(req, &env, &ctx).await {
-        Ok(response) => Ok(response),
-        Err(McpFailure::App(error)) => error_response(&error),
-        Err(McpFailure::Unauthorized { token_sent, origin }) => unauthorized(&origin, token_sent),
+/// Answers one `/mcp` request; also returns the id of the key that was accepted, for the
+/// request log.
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<(Response, Option<String>)> {
+    let mut key_id = None;
+    let response = match serve(req, &env, &ctx, &mut key_id).await {
+        Ok(response) => response,
+        Err(McpFailure::App(error)) => error_response(&error)?,
+        Err(McpFailure::Unauthorized { token_sent, origin }) => unauthorized(&origin, token_sent)?,
         Err(McpFailure::Rpc(error)) => {
             let status = if error.is_malformed() { 400 } else { 200 };
-            json_response(status, &error.to_json())
+            json_response(status, &error.to_json())?
         }
-    }
+    };
+    Ok((response, key_id))
 }
 
 enum McpFailure {
@@ -51,6 +56,7 @@ async fn serve(
     mut req: Request,
     env: &Env,
     ctx: &Context,
+    key_id: &mut Option<String>,
 ) -> std::result::Result<Response, McpFailure> {
     refuse_foreign_origin(&req, env)?;
     let db = env.d1("DB")?;
@@ -58,12 +64,20 @@ async fn serve(
         Ok(caller) => caller,
         Err(BearerRejection::Internal(error)) => return Err(error.into()),
         Err(rejection) => {
+            let token_sent = matches!(rejection, BearerRejection::InvalidToken);
+            if token_sent && too_many_bearer_failures(&req, env).await {
+                return Err(AppError::TooManyRequests {
+                    retry_after_seconds: throttle::BEARER_FAILURE_RETRY_AFTER_SECONDS,
+                }
+                .into());
+            }
             return Err(McpFailure::Unauthorized {
-                token_sent: matches!(rejection, BearerRejection::InvalidToken),
+                token_sent,
                 origin: public_origin(&req, env)?,
-            })
+            });
         }
     };
+    *key_id = Some(caller.key.id.clone());
     if req.method() != Method::Post {
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
         return Err(AppError::MethodNotAllowed("POST").into());
@@ -97,6 +111,22 @@ async fn serve(
         other => return Err(McpFailure::Rpc(mcp::method_not_found(&id, other))),
     };
     Ok(json_response(200, &success(&id, result))?)
+}
+
+/// Counts an invalid bearer token against the client's budget (the `BEARER_FAILURES`
+/// rate limiting binding) and says whether the budget is spent. Only failures pay for
+/// this. Without the binding there is no limit rather than no service.
+async fn too_many_bearer_failures(req: &Request, env: &Env) -> bool {
+    let Ok(limiter) = env.rate_limiter("BEARER_FAILURES") else {
+        return false;
+    };
+    let client = req
+        .headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".to_owned());
+    matches!(limiter.limit(format!("bearer:{client}")).await, Ok(outcome) if !outcome.success)
 }
 
 /// MCP servers must refuse browsers on other origins (DNS rebinding). Clients that are

@@ -8,33 +8,69 @@ mod request;
 mod response;
 mod well_known;
 
-use worker::{Context, Env, Method, Request, Response, Result};
+use worker::{console_log, Context, Env, Method, Request, Response, Result};
 
+use crate::auth::now_ms;
 use crate::error::AppError;
 use request::Deps;
 use response::error_response;
 
-/// Routes one request. Static assets never get here: only the paths listed in
-/// `run_worker_first` and asset misses do.
-pub async fn route(req: Request, env: Env, ctx: Context) -> Result<Response> {
+/// Handles one request and writes one structured log line for it (visible in
+/// `wrangler dev` and `wrangler tail`): route, status, duration, and the key id when a
+/// bearer key was accepted. Never a secret, and never the raw path, which could hold one.
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let started = now_ms();
+    let method = req.method();
     let path = req.path();
-    if path == "/mcp" {
-        return mcp::handle(req, env, ctx).await;
+    let (response, key_id) = if path == "/mcp" {
+        mcp::handle(req, env, ctx).await?
+    } else {
+        (route(req, &path, Deps { env, ctx }).await?, None)
+    };
+    let line = serde_json::json!({
+        "method": method.as_ref(),
+        "route": route_name(&path),
+        "status": response.status_code(),
+        "duration_ms": now_ms() - started,
+        "key_id": key_id,
+    });
+    console_log!("{line}");
+    Ok(response)
+}
+
+/// The route a path belongs to, for logs: templates instead of ids.
+fn route_name(path: &str) -> &'static str {
+    match path {
+        "/mcp" => "/mcp",
+        "/api/auth/signup" => "/api/auth/signup",
+        "/api/auth/login" => "/api/auth/login",
+        "/api/auth/logout" => "/api/auth/logout",
+        "/api/me" => "/api/me",
+        "/api/keys" => "/api/keys",
+        "/.well-known/oauth-protected-resource" => "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp" => "/.well-known/oauth-protected-resource/mcp",
+        _ if api_keys::revoke_path_id(path).is_some() => "/api/keys/{id}/revoke",
+        _ => "(unmatched)",
     }
-    let deps = Deps { env, ctx };
-    let result = match (req.method(), path.as_str()) {
+}
+
+/// Routes one portal API request. Static assets never get here: only the paths listed
+/// in `run_worker_first` and asset misses do.
+async fn route(req: Request, path: &str, deps: Deps) -> Result<Response> {
+    let deps = &deps;
+    let result = match (req.method(), path) {
         (
             Method::Get,
             "/.well-known/oauth-protected-resource" | "/.well-known/oauth-protected-resource/mcp",
-        ) => well_known::protected_resource(&req, &deps),
-        (Method::Post, "/api/auth/signup") => accounts::signup(req, &deps).await,
-        (Method::Post, "/api/auth/login") => accounts::login(req, &deps).await,
-        (Method::Post, "/api/auth/logout") => accounts::logout(req, &deps).await,
-        (Method::Get, "/api/me") => accounts::me(req, &deps).await,
-        (Method::Get, "/api/keys") => api_keys::list(req, &deps).await,
-        (Method::Post, "/api/keys") => api_keys::mint(req, &deps).await,
+        ) => well_known::protected_resource(&req, deps),
+        (Method::Post, "/api/auth/signup") => accounts::signup(req, deps).await,
+        (Method::Post, "/api/auth/login") => accounts::login(req, deps).await,
+        (Method::Post, "/api/auth/logout") => accounts::logout(req, deps).await,
+        (Method::Get, "/api/me") => accounts::me(req, deps).await,
+        (Method::Get, "/api/keys") => api_keys::list(req, deps).await,
+        (Method::Post, "/api/keys") => api_keys::mint(req, deps).await,
         (method, path) => match (method, api_keys::revoke_path_id(path)) {
-            (Method::Post, Some(id)) => api_keys::revoke(req, &deps, &id).await,
+            (Method::Post, Some(id)) => api_keys::revoke(req, deps, &id).await,
             (_, Some(_)) => Err(AppError::MethodNotAllowed("POST")),
             (_, None) => Err(method_not_allowed_or_not_found(path)),
         },

@@ -31,8 +31,14 @@ pub fn error_response(error: &AppError) -> Result<Response> {
         console_error!("internal error: {detail}");
     }
     let response = json_response(error.status(), &error.body())?;
-    if let AppError::MethodNotAllowed(allowed) = error {
-        response.headers().set("Allow", allowed)?;
+    match error {
+        AppError::MethodNotAllowed(allowed) => response.headers().set("Allow", allowed)?,
+        AppError::TooManyRequests {
+            retry_after_seconds,
+        } => response
+            .headers()
+            .set("Retry-After", &retry_after_seconds.to_string())?,
+        _ => {}
     }
     Ok(response)
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { query, ROOT, spawnApp } from '../support/app.mjs';
-import { Client, KEY_PATTERN, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
+import { Client, isolatedRequest, KEY_PATTERN, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
 
 let app;
 let alice;
@@ -351,7 +351,7 @@ describe('hostile input', () => {
       ['signup with a bad email', () => new Client(app.baseUrl).signup('not-an-email', PASSWORD), 400],
       ['signup with a short password', () => new Client(app.baseUrl).signup(uniqueEmail('short'), 'short'), 400],
       ['signup with SQL in the email', () => new Client(app.baseUrl).signup("x'); DROP TABLE users;--@example.com", PASSWORD), 400],
-      ['signup with 10 MB', () => new Client(app.baseUrl).request('POST', '/api/auth/signup', { body: tenMegabytes, headers: { 'content-type': 'application/json' } }), 413],
+      ['signup with 10 MB', () => isolatedRequest(`${app.baseUrl}/api/auth/signup`, { body: tenMegabytes, headers: { 'content-type': 'application/json' } }), 413],
       ['login with a missing password', () => new Client(app.baseUrl).request('POST', '/api/auth/login', { json: { email: alice.email } }), 400],
       ['mint with a 1,000-character label', () => alice.mint('x'.repeat(1000)), 400],
       ['mint with a 101-character label', () => alice.mint('é'.repeat(101)), 400],
@@ -359,8 +359,9 @@ describe('hostile input', () => {
       ['mint with a numeric label', () => alice.mint(12), 400],
       ['mint with an object label', () => alice.mint({ nested: true }), 400],
       ['mint with non-JSON', () => alice.request('POST', '/api/keys', { body: '{label:', headers: { 'content-type': 'application/json' } }), 400],
-      ['mint with 10 MB', () => alice.request('POST', '/api/keys', { body: tenMegabytes, headers: { 'content-type': 'application/json' } }), 413],
-      ['mcp with 10 MB', () => app.client.mcp(secret, tenMegabytes), 413],
+      ['mint with 10 MB', () => isolatedRequest(`${app.baseUrl}/api/keys`, { body: tenMegabytes, headers: { 'content-type': 'application/json', cookie: alice.cookie } }), 413],
+      ['mcp with 10 MB', () => isolatedRequest(`${app.baseUrl}/mcp`, { body: tenMegabytes, headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` } }), 413],
+      ['mcp with 10 MB and no declared length', () => isolatedRequest(`${app.baseUrl}/mcp`, { body: tenMegabytes, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', authorization: `Bearer ${secret}` } }), 413],
       ['mcp with a text body', () => app.client.mcp(secret, '{}', { 'content-type': 'text/plain' }), 415],
       ['mcp with wrong JSON types', () => app.client.mcp(secret, { jsonrpc: '2.0', id: true, method: 7 }), 400],
       ['mcp with a garbled Authorization', () => app.client.mcp(null, rpc('ping'), { authorization: 'Bearer \u00ff\u00fe' }), 401],
@@ -370,7 +371,9 @@ describe('hostile input', () => {
       ['a GET on a POST route', () => alice.request('GET', '/api/auth/login'), 405],
     ];
     for (const [name, send, status] of cases) {
-      const response = await send();
+      const response = await send().catch((error) => {
+        throw new Error(`${name}: ${error.message} (${error.cause?.code ?? error.cause})`);
+      });
       assert.equal(response.status, status, `${name}: ${response.text.slice(0, 200)}`);
       assert.equal(typeof response.body?.error, 'object', `${name}: JSON error body`);
     }

@@ -75,7 +75,7 @@ export async function spawnApp({ persistDir, vars = {} } = {}) {
   const inspectorPort = await freePort();
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir, '--show-interactive-dev-session=false', '--log-level', 'info',
+    '--persist-to', persistDir, '--show-interactive-dev-session=false',
   ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child = spawn(WRANGLER, args, {

@@ -1,7 +1,39 @@
 // A small HTTP client for the Worker: one method per endpoint, a cookie jar per client
 // (one client = one browser profile), and responses read once into plain objects.
 
+import { request as httpRequest } from 'node:http';
+
+import { Agent, setGlobalDispatcher } from 'undici';
+
+// wrangler dev closes idle keep-alive connections after 5 s. Undici would otherwise reuse
+// a connection the server is closing at that moment and fail a POST with "other side
+// closed"; dropping idle connections after half a second leaves no such window.
+setGlobalDispatcher(new Agent({ keepAliveTimeout: 500, keepAliveMaxTimeout: 500 }));
+
 export const KEY_PATTERN = /^hdr_user_[0-9a-f]{64}$/;
+
+/**
+ * One request on its own connection, closed afterwards. For bodies the server refuses
+ * without reading (413): on a shared keep-alive connection the unread rest of the body
+ * would break the next request.
+ */
+export function isolatedRequest(url, { method = 'POST', headers = {}, body = '' } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, body: json });
+      });
+    });
+    // The server may answer and close before the whole body is sent.
+    req.on('error', (error) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? null : reject(error)));
+    req.end(body);
+  });
+}
 
 export async function readResponse(response) {
   const text = await response.text();
