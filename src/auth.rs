@@ -15,11 +15,19 @@ pub fn now_ms() -> i64 {
 
 /// The signed-in user of the request's session cookie, with their current role.
 pub async fn signed_in_user(req: &Request, db: &D1Database) -> Result<User, AppError> {
+    Ok(signed_in_session(req, db).await?.0)
+}
+
+/// The signed-in user and the hash of their session token (what per-session values such
+/// as CSRF tokens are derived from).
+pub async fn signed_in_session(req: &Request, db: &D1Database) -> Result<(User, String), AppError> {
     let cookie = req.headers().get("Cookie")?;
     let token = SessionToken::from_cookie_header(cookie.as_deref()).ok_or(AppError::NotSignedIn)?;
-    store::find_session_user(db, &token.hash(), now_ms())
+    let token_hash = token.hash();
+    let user = store::find_session_user(db, &token_hash, now_ms())
         .await?
-        .ok_or(AppError::NotSignedIn)
+        .ok_or(AppError::NotSignedIn)?;
+    Ok((user, token_hash))
 }
 
 /// The user and key behind a verified bearer token.

@@ -228,7 +228,7 @@ pub struct NewKey<'a> {
     pub now: i64,
 }
 
-pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<()> {
+fn insert_key_statement(db: &D1Database, key: &NewKey<'_>) -> Result<D1PreparedStatement> {
     db.prepare(
         "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -242,9 +242,11 @@ pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<()> {
         text(key.source.column()),
         optional_text(key.source.client_id()),
         millis(key.now),
-    ])?
-    .run()
-    .await?;
+    ])
+}
+
+pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<()> {
+    insert_key_statement(db, key)?.run().await?;
     Ok(())
 }
 
@@ -346,4 +348,181 @@ pub fn touch_key(db: &D1Database, key_id: &str, now: i64) -> Result<D1PreparedSt
         millis(now),
         millis(now - LAST_USED_RESOLUTION_MS),
     ])
+}
+
+// ---- OAuth clients and codes ----------------------------------------------------------
+
+pub struct NewClient<'a> {
+    pub id: &'a str,
+    pub client_name: &'a str,
+    pub redirect_uris: &'a [&'a str],
+    pub token_endpoint_auth_method: &'a str,
+    pub client_secret_hash: Option<&'a str>,
+    pub metadata: &'a serde_json::Value,
+    pub now: i64,
+}
+
+pub async fn insert_client(db: &D1Database, client: &NewClient<'_>) -> Result<()> {
+    db.prepare(
+        "INSERT INTO oauth_clients (id, client_name, redirect_uris, token_endpoint_auth_method, \
+         client_secret_hash, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(&[
+        text(client.id),
+        text(client.client_name),
+        text(&serde_json::to_string(client.redirect_uris)?),
+        text(client.token_endpoint_auth_method),
+        optional_text(client.client_secret_hash),
+        text(&client.metadata.to_string()),
+        millis(client.now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A registered OAuth client as the authorization and token endpoints need it.
+pub struct OAuthClient {
+    pub id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub token_endpoint_auth_method: String,
+    pub client_secret_hash: Option<String>,
+    pub client_uri: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ClientRow {
+    id: String,
+    client_name: String,
+    redirect_uris: String,
+    token_endpoint_auth_method: String,
+    client_secret_hash: Option<String>,
+    metadata: String,
+}
+
+pub async fn find_client(db: &D1Database, client_id: &str) -> Result<Option<OAuthClient>> {
+    let row: Option<ClientRow> = db
+        .prepare(
+            "SELECT id, client_name, redirect_uris, token_endpoint_auth_method, client_secret_hash, \
+             metadata FROM oauth_clients WHERE id = ?1",
+        )
+        .bind(&[text(client_id)])?
+        .first(None)
+        .await?;
+    row.map(|row| {
+        let metadata: serde_json::Value = serde_json::from_str(&row.metadata)?;
+        Ok(OAuthClient {
+            redirect_uris: serde_json::from_str(&row.redirect_uris)?,
+            client_uri: metadata["client_uri"].as_str().map(str::to_owned),
+            id: row.id,
+            client_name: row.client_name,
+            token_endpoint_auth_method: row.token_endpoint_auth_method,
+            client_secret_hash: row.client_secret_hash,
+        })
+    })
+    .transpose()
+}
+
+pub struct NewCode<'a> {
+    pub code_hash: &'a str,
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub code_challenge: &'a str,
+    pub scope: &'a str,
+    pub resource: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub async fn insert_code(db: &D1Database, code: &NewCode<'_>) -> Result<()> {
+    db.prepare(
+        "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, \
+         scope, resource, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .bind(&[
+        text(code.code_hash),
+        text(code.client_id),
+        text(code.user_id),
+        text(code.redirect_uri),
+        text(code.code_challenge),
+        text(code.scope),
+        text(code.resource),
+        millis(code.now),
+        millis(code.expires_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// A code as the token endpoint finds it, counted as exchanged by the same statement.
+#[derive(Deserialize)]
+pub struct ExchangedCode {
+    pub client_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub scope: String,
+    pub resource: String,
+    pub expires_at: i64,
+    /// 1 on the first exchange; more means the code was replayed.
+    pub exchanges: i64,
+    pub key_id: Option<String>,
+}
+
+/// Finds a code and counts this exchange in one atomic statement, so two concurrent
+/// exchanges of one code cannot both see it unused.
+pub async fn exchange_code(db: &D1Database, code_hash: &str) -> Result<Option<ExchangedCode>> {
+    db.prepare(
+        "UPDATE oauth_codes SET exchanges = exchanges + 1 WHERE code_hash = ?1 \
+         RETURNING client_id, user_id, redirect_uri, code_challenge, scope, resource, \
+         expires_at, exchanges, key_id",
+    )
+    .bind(&[text(code_hash)])?
+    .first(None)
+    .await
+}
+
+/// Mints the key for a code exchange and records it on the code, in one transaction.
+pub async fn insert_key_for_code(db: &D1Database, key: &NewKey<'_>, code_hash: &str) -> Result<()> {
+    let insert = insert_key_statement(db, key)?;
+    let link = db
+        .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1")
+        .bind(&[text(code_hash), text(key.id)])?;
+    db.batch(vec![insert, link]).await?;
+    Ok(())
+}
+
+/// Revokes a key by id whoever owns it: the reaction to a replayed authorization code.
+pub async fn revoke_key_by_id(db: &D1Database, key_id: &str, now: i64) -> Result<()> {
+    db.prepare("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1")
+        .bind(&[text(key_id), millis(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// RFC 7009: revokes the key with this hash if it was issued to this OAuth client.
+pub async fn revoke_client_key_by_hash(
+    db: &D1Database,
+    hash: &KeyHash,
+    client_id: &str,
+    now: i64,
+) -> Result<()> {
+    db.prepare(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3) \
+         WHERE key_hash = ?1 AND source = 'oauth' AND oauth_client_id = ?2",
+    )
+    .bind(&[text(hash.as_str()), text(client_id), millis(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Forgets codes that expired a day ago (kept that long to recognise replays).
+pub fn delete_stale_codes(db: &D1Database, now: i64) -> Result<D1PreparedStatement> {
+    db.prepare("DELETE FROM oauth_codes WHERE expires_at < ?1")
+        .bind(&[millis(now - 24 * 60 * 60 * 1000)])
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod mcp;
+mod oauth;
 mod request;
 mod response;
 mod well_known;
@@ -49,6 +50,12 @@ fn route_name(path: &str) -> &'static str {
         "/api/keys" => "/api/keys",
         "/.well-known/oauth-protected-resource" => "/.well-known/oauth-protected-resource",
         "/.well-known/oauth-protected-resource/mcp" => "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-authorization-server" => "/.well-known/oauth-authorization-server",
+        "/oauth/register" => "/oauth/register",
+        "/oauth/authorize" => "/oauth/authorize",
+        "/oauth/token" => "/oauth/token",
+        "/oauth/revoke" => "/oauth/revoke",
+        "/api/oauth/consent" => "/api/oauth/consent",
         _ if api_keys::revoke_path_id(path).is_some() => "/api/keys/{id}/revoke",
         _ => "(unmatched)",
     }
@@ -63,6 +70,13 @@ async fn route(req: Request, path: &str, deps: Deps) -> Result<Response> {
             Method::Get,
             "/.well-known/oauth-protected-resource" | "/.well-known/oauth-protected-resource/mcp",
         ) => well_known::protected_resource(&req, deps),
+        (Method::Get, "/.well-known/oauth-authorization-server") => oauth::metadata(&req, deps),
+        (Method::Post, "/oauth/register") => oauth::register(req, deps).await,
+        (Method::Get, "/oauth/authorize") => oauth::authorize(req, deps).await,
+        (Method::Post, "/oauth/token") => oauth::token(req, deps).await,
+        (Method::Post, "/oauth/revoke") => oauth::revoke(req, deps).await,
+        (Method::Get, "/api/oauth/consent") => oauth::consent_details(req, deps).await,
+        (Method::Post, "/api/oauth/consent") => oauth::consent_decision(req, deps).await,
         (Method::Post, "/api/auth/signup") => accounts::signup(req, deps).await,
         (Method::Post, "/api/auth/login") => accounts::login(req, deps).await,
         (Method::Post, "/api/auth/logout") => accounts::logout(req, deps).await,
@@ -88,7 +102,11 @@ fn method_not_allowed_or_not_found(path: &str) -> AppError {
         "/api/me"
         | "/.well-known/oauth-protected-resource"
         | "/.well-known/oauth-protected-resource/mcp" => AppError::MethodNotAllowed("GET"),
-        "/api/keys" => AppError::MethodNotAllowed("GET, POST"),
+        "/api/keys" | "/api/oauth/consent" => AppError::MethodNotAllowed("GET, POST"),
+        "/oauth/register" | "/oauth/token" | "/oauth/revoke" => AppError::MethodNotAllowed("POST"),
+        "/oauth/authorize" | "/.well-known/oauth-authorization-server" => {
+            AppError::MethodNotAllowed("GET")
+        }
         _ => AppError::NotFound,
     }
 }

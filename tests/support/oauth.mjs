@@ -1,0 +1,77 @@
+// Helpers for driving the OAuth flow over HTTP, as a client and as the signed-in user
+// on the consent page would.
+import { createHash, randomBytes } from 'node:crypto';
+
+import { readResponse } from './client.mjs';
+
+export function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  return { verifier, challenge };
+}
+
+export async function registerClient(baseUrl, metadata = {}) {
+  const response = await fetch(`${baseUrl}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'Test MCP client',
+      redirect_uris: ['http://127.0.0.1:43123/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      ...metadata,
+    }),
+  });
+  return readResponse(response);
+}
+
+/** The query of an authorization request, as URLSearchParams. */
+export function authorizeParams(baseUrl, client, { challenge, ...overrides } = {}) {
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uris[0],
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 'state-123',
+    resource: `${baseUrl}/mcp`,
+    scope: 'mcp',
+  });
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) params.delete(name);
+    else params.set(name, value);
+  }
+  return params;
+}
+
+export async function getAuthorize(baseUrl, params, cookie) {
+  const response = await fetch(`${baseUrl}/oauth/authorize?${params}`, {
+    redirect: 'manual',
+    headers: cookie ? { cookie } : {},
+  });
+  return readResponse(response);
+}
+
+/**
+ * What the consent page does for a signed-in user: read the request's details, then post
+ * the decision. Returns the final `redirect_to` URL (or the failing response).
+ */
+export async function decide(user, query, decision = 'approve') {
+  const details = await user.request('GET', `/api/oauth/consent?${query}`);
+  if (details.status !== 200) return { details };
+  const answer = await user.request('POST', '/api/oauth/consent', {
+    json: { request: String(query), decision, csrf_token: details.body.csrf_token },
+    headers: { origin: user.baseUrl },
+  });
+  return { details, answer, redirectTo: answer.body?.redirect_to && new URL(answer.body.redirect_to) };
+}
+
+export async function exchangeCode(baseUrl, fields, headers = {}) {
+  const response = await fetch(`${baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields),
+  });
+  return readResponse(response);
+}
