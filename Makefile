@@ -16,13 +16,15 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 WRANGLER := node_modules/.bin/wrangler
 TOOLS_ENV := .tools/env
 
-.PHONY: help build dev test test-unit test-e2e lint deploy-check promote tools clean
+.PHONY: help build dev test test-unit test-e2e lint deploy-check promote tools clean bench soak
 
 help:
 	@echo "make dev      build, migrate the local D1 and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test     every check: lint, unit, end-to-end and browser tests, deploy dry-run"
 	@echo "make build    the release Worker bundle in build/"
 	@echo "make promote  EMAIL=... [ROLE=org_admin|member] change a user's role in the local D1"
+	@echo "make bench    throughput and latency of /mcp against baselines (not part of make test)"
+	@echo "make soak     60 s of concurrent mint/use/revoke with correctness checks and a restart"
 
 # Installs the pinned tools (once) and records where they are.
 $(TOOLS_ENV): scripts/ensure-tools.sh Cargo.lock package-lock.json
@@ -59,6 +61,12 @@ deploy-check: build
 	$(WRANGLER) deploy --dry-run --outdir target/deploy-dry-run
 
 test: lint test-unit deploy-check test-e2e
+
+bench: build
+	node scripts/bench.mjs
+
+soak: build
+	node scripts/soak.mjs --duration 60 --clients 16
 
 promote: $(TOOLS_ENV)
 	node scripts/set-role.mjs --local --persist-to "$(PERSIST_DIR)" --email "$(EMAIL)" --role "$(or $(ROLE),org_admin)"

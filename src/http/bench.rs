@@ -1,0 +1,29 @@
+//! A baseline for `make bench`, off unless the Worker runs with `BENCH_ROUTES=1` (the
+//! benchmark passes it with `--var`; `wrangler.toml` never sets it).
+//!
+//! `GET /api/bench/d1-lookup` does the same single D1 query as an authenticated `/mcp`
+//! request (by the hash in `X-Key-Hash`) and nothing else: no format check, no SHA-256, no
+//! JSON-RPC. The gap between the two is what our own code costs.
+
+use worker::{Env, Request, Response};
+
+use super::response::json_response;
+use crate::error::AppError;
+use crate::keys::KeyHash;
+use crate::store;
+
+pub const LOOKUP_PATH: &str = "/api/bench/d1-lookup";
+
+pub fn enabled(env: &Env) -> bool {
+    env.var("BENCH_ROUTES")
+        .is_ok_and(|value| value.to_string() == "1")
+}
+
+pub async fn d1_lookup(req: Request, env: &Env) -> Result<Response, AppError> {
+    let hash = req.headers().get("X-Key-Hash")?.unwrap_or_default();
+    let found = store::find_active_key_by_hash(&env.d1("DB")?, &KeyHash::from_stored(hash)).await?;
+    Ok(json_response(
+        if found.is_some() { 200 } else { 404 },
+        &serde_json::json!({}),
+    )?)
+}
