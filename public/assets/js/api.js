@@ -3,11 +3,13 @@
 // otherwise a sentence that says what happened.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    /** The parsed JSON error body, for fields beside `error` (e.g. `redirect_to`). */
+    this.body = body;
   }
 
   /** The session cookie is missing or expired: the user has to sign in again. */
@@ -58,7 +60,7 @@ export async function api(method, path, body) {
     const message = typeof error?.message === 'string' && error.message
       ? error.message
       : `The Hadron server answered with an error (HTTP ${response.status}). Try again in a moment.`;
-    throw new ApiError(response.status, code, message);
+    throw new ApiError(response.status, code, message, data && typeof data === 'object' ? data : null);
   }
   if (data === null || typeof data !== 'object') {
     throw new ApiError(response.status, 'bad_response',
