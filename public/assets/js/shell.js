@@ -4,9 +4,9 @@
 //
 // Pages import `session` and wait for it: it resolves to `{ user }` (user or null), and
 // never resolves on a page the visitor is being sent away from. A page outside `/app/`
-// that needs a signed-in user (the OAuth consent page) opts in with
-// `<body data-requires-session>`; such a page keeps its content in `[data-page] hidden`
-// and a `[data-session-gate]` message, which the shell swaps once the session is known.
+// that needs a signed-in user opts in with `<body data-requires-session>`; such a page
+// keeps its content in `[data-page] hidden` and a `[data-session-gate]` message, which
+// the shell swaps once the session is known.
 
 import { api } from './api.js';
 import { DEFAULT_NEXT, signInUrl } from './next-path.js';
