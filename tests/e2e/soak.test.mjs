@@ -13,5 +13,6 @@ test('under concurrent load every revoke holds at once, nothing is lost across a
   assert.ok(result.mints >= 20, `only ${result.mints} mints`);
   assert.ok(result.revokes >= 3, `only ${result.revokes} revokes`);
   assert.ok(result.keysBeforeRestart > 0);
+  assert.ok(result.mints > result.keysBeforeRestart, 'keys were minted after the restart too');
   assert.equal(result.rows, result.mints);
 });
