@@ -113,11 +113,13 @@ impl Label {
     }
 
     /// The label the server gives a token minted at the end of an OAuth consent, cut to
-    /// the same limit as a typed label.
+    /// the same limit as a typed label, and trimmed again like one: the cut can land
+    /// just after a space, and a blank name leaves only the prefix's own space.
     pub fn for_oauth_client(client_name: &str) -> Self {
         let clean: String = client_name.chars().filter(|c| !c.is_control()).collect();
         let full = format!("OAuth: {}", clean.trim());
-        Label(full.chars().take(LABEL_MAX_CHARS).collect())
+        let cut: String = full.chars().take(LABEL_MAX_CHARS).collect();
+        Label(cut.trim_end().to_owned())
     }
 
     pub fn as_str(&self) -> &str {
@@ -345,6 +347,15 @@ mod tests {
         let long = Label::for_oauth_client(&"n".repeat(500));
         assert_eq!(long.as_str().chars().count(), LABEL_MAX_CHARS);
         assert_eq!(Label::for_oauth_client("a\nb").as_str(), "OAuth: ab");
+    }
+
+    #[test]
+    fn oauth_labels_cut_at_a_space_or_naming_nobody_end_without_blanks() {
+        // "OAuth: " plus 92 characters leaves the space as the 100th character.
+        let cut_at_space = Label::for_oauth_client(&format!("{} tail", "a".repeat(92)));
+        assert_eq!(cut_at_space.as_str(), format!("OAuth: {}", "a".repeat(92)));
+        assert_eq!(Label::for_oauth_client("").as_str(), "OAuth:");
+        assert_eq!(Label::for_oauth_client(" \u{3000}\n").as_str(), "OAuth:");
     }
 
     #[test]
