@@ -11,7 +11,11 @@
 // and the ratios a/d and a/c; the .wasm size raw and gzipped; and the CPU cost of one
 // argon2id hash in workerd (sign-in time minus a session lookup).
 //
-// Options: --duration SECONDS (10) --connections N (16) --threads N (2)
+// The four routes are measured in interleaved rounds (a b c d, a b c d, …) and each figure
+// is the median over the rounds, so a burst of other work on a shared machine skews one
+// round of every route rather than all of one route.
+//
+// Options: --duration SECONDS per round (5) --rounds N (3) --connections N (16) --threads N (2)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +29,8 @@ import { Client, PASSWORD, uniqueEmail } from '../tests/support/client.mjs';
 
 const { values: options } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     threads: { type: 'string', default: '2' },
   },
@@ -120,6 +125,22 @@ function runWrk(url, script) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * One request at a time, the routes interleaved: the mean latency of each, so that a − d
+ * is what our own code adds to the D1 round trip, free of queueing under load.
+ */
+async function sequentialLatency(requests) {
+  const means = Object.fromEntries(Object.keys(requests).map((id) => [id, []]));
+  for (let round = 0; round < 3; round += 1) {
+    for (const [id, send] of Object.entries(requests)) {
+      const started = performance.now();
+      for (let i = 0; i < 200; i += 1) await send();
+      means[id].push((performance.now() - started) / 200);
+    }
+  }
+  return Object.fromEntries(Object.entries(means).map(([id, values]) => [id, median(values)]));
+}
+
 async function argon2Cost(baseUrl) {
   const client = new Client(baseUrl);
   const email = uniqueEmail('bench');
@@ -158,19 +179,32 @@ async function main() {
       ['d', 'only the same D1 lookup (/api/bench/d1-lookup)', `${app.baseUrl}/api/bench/d1-lookup`,
         { headers: { 'X-Key-Hash': sha256(key) }, expect: 200 }],
     ];
-    const results = {};
-    for (const [id, , url, spec] of scenarios) {
-      results[id] = runWrk(url, wrkScript(workDir, id, spec));
+    const rounds = Object.fromEntries(scenarios.map(([id]) => [id, []]));
+    for (let round = 0; round < Number(options.rounds); round += 1) {
+      for (const [id, , url, spec] of scenarios) rounds[id].push(runWrk(url, wrkScript(workDir, id, spec)));
     }
+    const results = Object.fromEntries(Object.entries(rounds).map(([id, runs]) => [id, {
+      rps: median(runs.map((run) => run.rps)),
+      p50: median(runs.map((run) => run.p50)),
+      p99: median(runs.map((run) => run.p99)),
+      requests: runs.reduce((sum, run) => sum + run.requests, 0),
+      unexpected: runs.reduce((sum, run) => sum + run.unexpected, 0),
+    }]));
+    const send = (path, init = {}) => () => fetch(app.baseUrl + path, init).then((response) => response.arrayBuffer());
+    const latency = await sequentialLatency({
+      a: send('/mcp', { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, Authorization: `Bearer ${key}` } }),
+      d: send('/api/bench/d1-lookup', { headers: { 'X-Key-Hash': sha256(key) } }),
+      c: send('/.well-known/oauth-protected-resource'),
+    });
     const cost = await argon2Cost(app.baseUrl);
 
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const wrangler = execFileSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['--version'], { encoding: 'utf8' }).trim();
     const lines = [
       `machine: ${cpus().length} × ${cpu}; node ${process.version}; wrangler ${wrangler}`,
-      `load: wrk -t${options.threads} -c${options.connections} -d${options.duration}s per route, 127.0.0.1, D1 seeded with 10,000 keys over 100 users`,
+      `load: wrk -t${options.threads} -c${options.connections} -d${options.duration}s per route and round, ${options.rounds} interleaved rounds (medians), 127.0.0.1, D1 seeded with 10,000 keys over 100 users`,
       '',
-      '| route | requests/s | p50 ms | p99 ms | requests | unexpected status |',
+      '| route | requests/s | p50 ms | p99 ms | requests (all rounds) | unexpected status |',
       '|---|---:|---:|---:|---:|---:|',
       ...scenarios.map(([id, label]) => {
         const r = results[id];
@@ -179,6 +213,8 @@ async function main() {
       '',
       `a/d (throughput of /mcp vs the bare D1 lookup): ${(results.a.rps / results.d.rps).toFixed(2)}`,
       `a/c (throughput of /mcp vs a route without D1): ${(results.a.rps / results.c.rps).toFixed(2)}`,
+      `sequential mean latency (one request at a time, 3 × 200 each): a ${latency.a.toFixed(2)} ms, `
+        + `d ${latency.d.toFixed(2)} ms, c ${latency.c.toFixed(2)} ms → /mcp adds ${(latency.a - latency.d).toFixed(2)} ms to the bare D1 lookup`,
       `wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`,
       `argon2id in workerd: sign-in ${cost.signIn.toFixed(1)} ms vs session lookup ${cost.lookup.toFixed(1)} ms → ≈ ${(cost.signIn - cost.lookup).toFixed(1)} ms per hash`,
     ];

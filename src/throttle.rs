@@ -8,9 +8,10 @@ pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Seconds to wait before the next sign-in attempt for an email, or `None` when attempts
 /// are allowed. `window_started_at` and `failures` come from the stored counter.
 pub fn login_retry_after(window_started_at: i64, failures: i64, now: i64) -> Option<i64> {
-    let window_ends_at = window_started_at + LOGIN_WINDOW_MS;
+    // Saturating: the stored values come from Date.now(), but a corrupt row must not panic.
+    let window_ends_at = window_started_at.saturating_add(LOGIN_WINDOW_MS);
     (failures >= LOGIN_FAILURE_LIMIT && now < window_ends_at)
-        .then(|| (window_ends_at - now + 999) / 1000)
+        .then(|| window_ends_at.saturating_sub(now).saturating_add(999) / 1000)
 }
 
 /// The Workers Rate Limiting binding `BEARER_FAILURES` counts invalid bearer tokens per
@@ -35,6 +36,12 @@ mod tests {
             login_retry_after(0, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS - 1),
             Some(1)
         );
+    }
+
+    #[test]
+    fn extreme_stored_values_do_not_panic() {
+        assert!(login_retry_after(i64::MAX, LOGIN_FAILURE_LIMIT, i64::MIN).is_some());
+        assert_eq!(login_retry_after(i64::MIN, LOGIN_FAILURE_LIMIT, i64::MAX), None);
     }
 
     #[test]
