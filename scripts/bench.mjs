@@ -7,7 +7,8 @@
 //   (a) authenticated /mcp tools/list
 //   (b) /mcp with a malformed key (refused before any D1 work)
 //   (c) an unauthenticated route with no D1 work (the protected resource metadata)
-//   (d) a route that does only the same single D1 lookup (BENCH_ROUTES baseline)
+//   (d) a route that does only the same single D1 lookup (BENCH_ROUTES baseline), sent
+//       the same POST body and headers as (a)
 // and the ratios a/d and a/c; the .wasm size raw and gzipped; and the CPU cost of one
 // argon2id hash in workerd (sign-in time minus a session lookup).
 //
@@ -177,7 +178,7 @@ async function main() {
       ['c', 'unauthenticated, no D1 (/.well-known/oauth-protected-resource)', `${app.baseUrl}/.well-known/oauth-protected-resource`,
         { expect: 200 }],
       ['d', 'only the same D1 lookup (/api/bench/d1-lookup)', `${app.baseUrl}/api/bench/d1-lookup`,
-        { headers: { 'X-Key-Hash': sha256(key) }, expect: 200 }],
+        { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, 'X-Key-Hash': sha256(key) }, expect: 200 }],
     ];
     const rounds = Object.fromEntries(scenarios.map(([id]) => [id, []]));
     for (let round = 0; round < Number(options.rounds); round += 1) {
@@ -193,7 +194,7 @@ async function main() {
     const send = (path, init = {}) => () => fetch(app.baseUrl + path, init).then((response) => response.arrayBuffer());
     const latency = await sequentialLatency({
       a: send('/mcp', { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, Authorization: `Bearer ${key}` } }),
-      d: send('/api/bench/d1-lookup', { headers: { 'X-Key-Hash': sha256(key) } }),
+      d: send('/api/bench/d1-lookup', { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, 'X-Key-Hash': sha256(key) } }),
       c: send('/.well-known/oauth-protected-resource'),
     });
     const cost = await argon2Cost(app.baseUrl);

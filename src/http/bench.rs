@@ -1,9 +1,10 @@
 //! A baseline for `make bench`, off unless the Worker runs with `BENCH_ROUTES=1` (the
 //! benchmark passes it with `--var`; `wrangler.toml` never sets it).
 //!
-//! `GET /api/bench/d1-lookup` does the same single D1 query as an authenticated `/mcp`
+//! `/api/bench/d1-lookup` does the same single D1 query as an authenticated `/mcp`
 //! request (by the hash in `X-Key-Hash`) and nothing else: no format check, no SHA-256, no
-//! JSON-RPC. The gap between the two is what our own code costs.
+//! JSON-RPC. The benchmark POSTs it the same body as the `/mcp` request (which it does
+//! not read), so the gap between the two is what our own code costs.
 
 use worker::{Env, Request, Response};
 

@@ -87,7 +87,9 @@ async fn route(req: Request, path: &str, deps: Deps) -> Result<Response> {
         (method, path) => match (method, api_keys::revoke_path_id(path)) {
             (Method::Post, Some(id)) => api_keys::revoke(req, deps, &id).await,
             (_, Some(_)) => Err(AppError::MethodNotAllowed("POST")),
-            (Method::Get, None) if path == bench::LOOKUP_PATH && bench::enabled(&deps.env) => {
+            (Method::Get | Method::Post, None)
+                if path == bench::LOOKUP_PATH && bench::enabled(&deps.env) =>
+            {
                 bench::d1_lookup(req, &deps.env).await
             }
             (_, None) => Err(method_not_allowed_or_not_found(path)),
