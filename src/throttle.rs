@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn extreme_stored_values_do_not_panic() {
         assert!(login_retry_after(i64::MAX, LOGIN_FAILURE_LIMIT, i64::MIN).is_some());
-        assert_eq!(login_retry_after(i64::MIN, LOGIN_FAILURE_LIMIT, i64::MAX), None);
+        assert_eq!(
+            login_retry_after(i64::MIN, LOGIN_FAILURE_LIMIT, i64::MAX),
+            None
+        );
     }
 
     #[test]
