@@ -1797,7 +1797,7 @@ proptest! {
                 prop_assert_eq!(single("grant_type"), Ok(Some("authorization_code")));
                 prop_assert_eq!(single("code"), Ok(Some(request.code.expose_secret())));
                 prop_assert!(is_prefixed_lower_hex(request.code.expose_secret(), "", 64));
-                prop_assert_eq!(single("redirect_uri"), Ok(Some(request.redirect_uri.as_str())));
+                prop_assert_eq!(single("redirect_uri"), Ok(request.redirect_uri.as_deref()));
                 let verifier = single("code_verifier").unwrap().unwrap();
                 prop_assert!((43..=128).contains(&verifier.len()));
                 prop_assert!(verifier.bytes().all(is_unreserved));

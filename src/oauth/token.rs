@@ -316,7 +316,8 @@ pub fn authenticate_client(
 pub struct TokenRequest {
     pub client: PresentedClient,
     pub code: AuthorizationCode,
-    pub redirect_uri: String,
+    /// `None` when the client left it out; otherwise it must match the code's.
+    pub redirect_uri: Option<String>,
     pub code_verifier: CodeVerifier,
     /// RFC 8707 `resource` values, possibly none.
     pub resources: Vec<String>,
@@ -351,13 +352,10 @@ pub fn parse_token_request(
     let code = AuthorizationCode::parse(raw_code).ok_or_else(|| {
         OAuthError::invalid_grant("The code is invalid, expired or already used.")
     })?;
-    // Required even though RFC 6749 asks for it only when the authorization request had
-    // one: every client we serve sends it there, and this way it is always checked.
-    let Some(redirect_uri) = form::single(params, "redirect_uri")? else {
-        return Err(OAuthError::invalid_request(
-            "The request has no redirect_uri.",
-        ));
-    };
+    // Optional: OAuth 2.1 drops it from the token request, since PKCE already binds the
+    // code to the client that asked for it. When a client sends it (RFC 6749 clients do),
+    // it must be exactly the one the code was issued for.
+    let redirect_uri = form::single(params, "redirect_uri")?.map(str::to_owned);
     let Some(raw_verifier) = form::single(params, "code_verifier")? else {
         return Err(OAuthError::invalid_request(
             "The request has no code_verifier: PKCE is required.",
@@ -371,7 +369,7 @@ pub fn parse_token_request(
     Ok(TokenRequest {
         client,
         code,
-        redirect_uri: redirect_uri.to_owned(),
+        redirect_uri,
         code_verifier,
         resources: form::values(params, "resource")
             .into_iter()
@@ -392,7 +390,10 @@ pub fn check_code_binding(
 ) -> Result<(), OAuthError> {
     let bound = now_ms < stored.expires_at_ms
         && stored.client_id == request.client.client_id
-        && stored.redirect_uri == request.redirect_uri
+        && request
+            .redirect_uri
+            .as_ref()
+            .is_none_or(|presented| *presented == stored.redirect_uri)
         && verify_s256(&request.code_verifier, &stored.code_challenge);
     if !bound {
         return Err(OAuthError::invalid_grant(
@@ -500,7 +501,7 @@ mod tests {
         assert_eq!(request.client.client_id.as_str(), CLIENT);
         assert!(!request.client.has_secret());
         assert_eq!(request.code.expose_secret(), code());
-        assert_eq!(request.redirect_uri, REDIRECT);
+        assert_eq!(request.redirect_uri.as_deref(), Some(REDIRECT));
         assert_eq!(request.resources, [RESOURCE]);
     }
 
@@ -534,7 +535,7 @@ mod tests {
 
     #[test]
     fn missing_parameters_are_invalid_requests() {
-        for name in ["code", "redirect_uri", "code_verifier"] {
+        for name in ["code", "code_verifier"] {
             assert_eq!(
                 error_of(&without(name), None),
                 OAuthErrorCode::InvalidRequest,
@@ -753,6 +754,15 @@ mod tests {
         let error = check_code_binding(&stored(), &request, NOW).unwrap_err();
         assert_eq!(error.error, OAuthErrorCode::InvalidGrant);
         assert_eq!(error.status(), 400);
+    }
+
+    #[test]
+    fn a_left_out_redirect_uri_is_fine_since_pkce_binds_the_code() {
+        for body in [without("redirect_uri"), with("redirect_uri", "")] {
+            let request = parse_token_request(&body, None).expect("valid without redirect_uri");
+            assert_eq!(request.redirect_uri, None);
+            assert!(check_code_binding(&stored(), &request, NOW).is_ok());
+        }
     }
 
     #[test]

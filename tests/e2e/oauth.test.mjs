@@ -153,6 +153,14 @@ describe('authorization and token', () => {
     }
   });
 
+  test('a client may leave redirect_uri out of the token request (OAuth 2.1): PKCE binds the code', async () => {
+    const { code, verifier } = await approvedCode();
+    const { redirect_uri: _omitted, ...fields } = tokenFields(code, verifier);
+    const token = await exchangeCode(app.baseUrl, fields);
+    assert.equal(token.status, 200, token.text);
+    assert.match(token.body.access_token, KEY_PATTERN);
+  });
+
   test('a loopback redirect URI may differ only in its port', async () => {
     const { code, verifier, redirectTo } = await approvedCode({ redirect_uri: 'http://127.0.0.1:50999/callback' });
     assert.equal(redirectTo.port, '50999');
