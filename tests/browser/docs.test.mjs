@@ -24,7 +24,7 @@ const SIDEBAR = {
   Usage: [['API keys', API_KEYS_PATH]],
   Docs: DOCS.map(([path, name]) => [name, path]),
 };
-const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, ...DOCS.map(([path]) => path), '/no-such-page'];
+const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, '/app/oauth/consent', ...DOCS.map(([path]) => path), '/no-such-page'];
 
 let app;
 let browser;
