@@ -129,7 +129,7 @@ export async function runSoak({ durationMs, clients: clientCount }) {
     await Promise.all(clients.map((client) => client.run(secondHalfEnds)));
     await Promise.all(clients.map((client) => client.verify('at the end')));
 
-    const [rows] = query(app.persistDir, 'SELECT count(*) AS keys, count(DISTINCT key_hash) AS hashes FROM api_keys');
+    const [rows] = await query(app.persistDir, 'SELECT count(*) AS keys, count(DISTINCT key_hash) AS hashes FROM api_keys');
     if (rows.keys !== stats.mints) stats.violations.push(`${rows.keys} key rows for ${stats.mints} successful mints`);
     if (rows.hashes !== rows.keys) stats.violations.push(`${rows.keys - rows.hashes} keys share a hash`);
     return {

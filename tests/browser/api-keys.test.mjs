@@ -206,7 +206,7 @@ describe('the API keys page', () => {
       const hex = (bytes) => randomBytes(bytes).toString('hex');
       // What an OAuth consent would store (its label comes from the client's registered
       // name, which anyone can choose), and a legacy row without a source.
-      query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at)
+      await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at)
         VALUES ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'c0de', 'OAuth: <script>alert(1)</script>', 'oauth', 'dcr_0123abcd', ${now - 3_600_000}, ${now - 185_000}),
                ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'beef', NULL, NULL, NULL, ${now - 2 * 86_400_000}, NULL)`);
       await page.goto(API_KEYS_PATH);

@@ -1,12 +1,11 @@
 // End-to-end tests of the JSON API and /mcp against a real `wrangler dev` with a fresh
 // local D1 (see tests/support/app.mjs).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { query, ROOT, spawnApp } from '../support/app.mjs';
+import { query, runScript, spawnApp } from '../support/app.mjs';
 import { Client, isolatedRequest, KEY_PATTERN, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
 
 let app;
@@ -326,22 +325,20 @@ describe('/mcp', () => {
     const client = await signedUpClient(app.baseUrl, 'promoted');
     const minted = await mintKey(client, 'before promotion');
     assert.equal((await whoami(minted.secret)).body.result.structuredContent.user.role, 'member');
-    execFileSync('node', [join(ROOT, 'scripts', 'set-role.mjs'), '--local', '--persist-to', app.persistDir,
-      '--email', client.email, '--role', 'org_admin'], { stdio: 'pipe' });
+    await runScript('scripts/set-role.mjs', ['--local', '--persist-to', app.persistDir, '--email', client.email, '--role', 'org_admin']);
     assert.equal((await whoami(minted.secret)).body.result.structuredContent.user.role, 'org_admin');
-    execFileSync('node', [join(ROOT, 'scripts', 'set-role.mjs'), '--local', '--persist-to', app.persistDir,
-      '--email', client.email, '--role', 'member'], { stdio: 'pipe' });
+    await runScript('scripts/set-role.mjs', ['--local', '--persist-to', app.persistDir, '--email', client.email, '--role', 'member']);
     assert.equal((await whoami(minted.secret)).body.result.structuredContent.user.role, 'member');
   });
 });
 
 describe('hostile input', () => {
-  const countRows = () => query(app.persistDir, 'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM sessions) AS sessions')[0];
+  const countRows = async () => (await query(app.persistDir, 'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM api_keys) AS keys, (SELECT count(*) FROM sessions) AS sessions'))[0];
 
   test('bad requests get a clear 4xx JSON error, never a 5xx, and store nothing', async () => {
     const { secret } = await mintKey(alice, 'hostile');
     const tenMegabytes = 'x'.repeat(10 * 1024 * 1024);
-    const rowsBefore = countRows();
+    const rowsBefore = await countRows();
     const cases = [
       ['signup without a body', () => new Client(app.baseUrl).request('POST', '/api/auth/signup'), 415],
       ['signup with non-JSON', () => new Client(app.baseUrl).request('POST', '/api/auth/signup', { body: 'email=a', headers: { 'content-type': 'application/json' } }), 400],
@@ -377,7 +374,7 @@ describe('hostile input', () => {
       assert.equal(response.status, status, `${name}: ${response.text.slice(0, 200)}`);
       assert.equal(typeof response.body?.error, 'object', `${name}: JSON error body`);
     }
-    assert.deepEqual(countRows(), rowsBefore, 'nothing was stored');
+    assert.deepEqual(await countRows(), rowsBefore, 'nothing was stored');
   });
 
   test('HTML in a label is stored and returned verbatim as JSON text', async () => {

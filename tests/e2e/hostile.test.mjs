@@ -136,7 +136,7 @@ test('SQL and HTML in every text field are stored and returned verbatim, and bre
 
   const tools = await user.mcp(key, rpc('tools/call', { name: 'list_api_keys', arguments: {} }));
   assert.equal(tools.status, 200);
-  assert.equal(query(app.persistDir, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'api_keys'")[0].n, 1, 'the table is still there');
+  assert.equal((await query(app.persistDir, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'api_keys'"))[0].n, 1, 'the table is still there');
 });
 
 test('no request above made the Worker answer 5xx or panic', () => {

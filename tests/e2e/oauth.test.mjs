@@ -42,7 +42,7 @@ function tokenFields(code, verifier, overrides = {}) {
   };
 }
 
-const oauthKeyCount = () => query(app.persistDir, "SELECT count(*) AS n FROM api_keys WHERE source = 'oauth'")[0].n;
+const oauthKeyCount = async () => (await query(app.persistDir, "SELECT count(*) AS n FROM api_keys WHERE source = 'oauth'"))[0].n;
 
 describe('discovery', () => {
   test('the authorization server metadata names every endpoint and S256 only', async () => {
@@ -228,7 +228,7 @@ describe('authorization and token', () => {
   });
 
   test('a bad exchange gets the right OAuth error and mints no key', async () => {
-    const before = oauthKeyCount();
+    const before = await oauthKeyCount();
     const cases = [
       ['wrong verifier', async () => {
         const { code } = await approvedCode();
@@ -258,7 +258,7 @@ describe('authorization and token', () => {
       ['made-up code', async () => exchangeCode(app.baseUrl, tokenFields('a'.repeat(64), pkcePair().verifier)), 400, 'invalid_grant'],
       ['expired code', async () => {
         const { code, verifier } = await approvedCode();
-        query(app.persistDir, 'UPDATE oauth_codes SET expires_at = 0 WHERE exchanges = 0');
+        await query(app.persistDir, 'UPDATE oauth_codes SET expires_at = 0 WHERE exchanges = 0');
         return exchangeCode(app.baseUrl, tokenFields(code, verifier));
       }, 400, 'invalid_grant'],
       ['refresh grant', async () => exchangeCode(app.baseUrl, { grant_type: 'refresh_token', refresh_token: 'x', client_id: client.client_id }), 400, 'unsupported_grant_type'],
@@ -272,7 +272,7 @@ describe('authorization and token', () => {
       assert.equal(response.status, status, `${name}: ${JSON.stringify(response.body)}`);
       assert.equal(response.body.error, error, name);
     }
-    assert.equal(oauthKeyCount(), before, 'no key was minted');
+    assert.equal(await oauthKeyCount(), before, 'no key was minted');
   });
 
   test('a reused code fails with invalid_grant and revokes the key minted from it', async () => {

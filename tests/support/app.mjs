@@ -5,15 +5,17 @@
 // The server runs in its own process group and is always stopped: by `app.stop()` (call
 // it from `after`), and as a last resort when the test process exits.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+const execFileAsync = promisify(execFile);
 const QUIET_ENV = {
   ...process.env,
   CI: 'true',
@@ -51,15 +53,30 @@ export function migrate(persistDir) {
   }
 }
 
-/** Runs SQL against the local D1 in `persistDir`, returning the result rows. */
-export function query(persistDir, sql) {
-  const result = spawnSync(
-    WRANGLER,
-    ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
-    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`d1 execute failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout)[0].results;
+/**
+ * Runs SQL against the local D1 in `persistDir`, resolving to the result rows.
+ *
+ * Asynchronous on purpose: a synchronous child process blocks the event loop for seconds,
+ * during which the HTTP client can neither expire its idle keep-alive connections nor see
+ * the server close them (workerd closes idle connections after 5 s). The next request
+ * then goes out on a dead connection and fails with "other side closed".
+ */
+export async function query(persistDir, sql) {
+  try {
+    const { stdout } = await execFileAsync(
+      WRANGLER,
+      ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
+      { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout)[0].results;
+  } catch (error) {
+    throw new Error(`d1 execute failed:\n${error.stderr ?? error.message}`);
+  }
+}
+
+/** Runs a Node script of the repository (e.g. scripts/set-role.mjs) without blocking. */
+export async function runScript(script, args) {
+  await execFileAsync('node', [join(ROOT, script), ...args], { cwd: ROOT, env: QUIET_ENV });
 }
 
 /**
