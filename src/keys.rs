@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::crypto::{hex, is_lower_hex, random_bytes, random_hex, sha256_hex};
+use crate::text::{check_visible, strip_invisible, TextError};
 use crate::time::rfc3339;
 
 pub const KEY_PREFIX: &str = "hdr_user_";
@@ -89,8 +90,8 @@ impl KeyId {
 
 pub const LABEL_MAX_CHARS: usize = 100;
 
-/// A label as the user typed it: trimmed, at most 100 characters, no control characters.
-/// An empty label is no label.
+/// A label as the user typed it: trimmed, at most 100 characters, nothing invisible (no
+/// control or format characters, see [`crate::text`]). An empty label is no label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label(String);
 
@@ -98,14 +99,16 @@ pub struct Label(String);
 pub enum LabelError {
     TooLong,
     ControlCharacter,
+    InvisibleCharacter,
 }
 
 impl Label {
     pub fn parse(raw: &str) -> Result<Option<Self>, LabelError> {
         let trimmed = raw.trim();
-        if trimmed.chars().any(char::is_control) {
-            return Err(LabelError::ControlCharacter);
-        }
+        check_visible(trimmed).map_err(|error| match error {
+            TextError::ControlCharacter => LabelError::ControlCharacter,
+            TextError::InvisibleCharacter => LabelError::InvisibleCharacter,
+        })?;
         if trimmed.chars().count() > LABEL_MAX_CHARS {
             return Err(LabelError::TooLong);
         }
@@ -116,8 +119,7 @@ impl Label {
     /// the same limit as a typed label, and trimmed again like one: the cut can land
     /// just after a space, and a blank name leaves only the prefix's own space.
     pub fn for_oauth_client(client_name: &str) -> Self {
-        let clean: String = client_name.chars().filter(|c| !c.is_control()).collect();
-        let full = format!("OAuth: {}", clean.trim());
+        let full = format!("OAuth: {}", strip_invisible(client_name).trim());
         let cut: String = full.chars().take(LABEL_MAX_CHARS).collect();
         Label(cut.trim_end().to_owned())
     }
@@ -181,6 +183,47 @@ impl Source {
     }
 }
 
+/// Why a key was revoked, stored as `revoked_reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationReason {
+    /// Its owner revoked it on the page or through the API.
+    User,
+    /// The OAuth client it was issued to gave it back (RFC 7009).
+    Client,
+    /// The same client connected again for the same user: one key per connected app.
+    Replaced,
+    /// The authorization code it was minted from was presented again (RFC 6749 §4.1.2).
+    CodeReplay,
+    /// Reported as leaked (GitHub secret scanning); the detail holds where it was found.
+    Leaked,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 5] = [
+        RevocationReason::User,
+        RevocationReason::Client,
+        RevocationReason::Replaced,
+        RevocationReason::CodeReplay,
+        RevocationReason::Leaked,
+    ];
+
+    pub fn column(self) -> &'static str {
+        match self {
+            RevocationReason::User => "user",
+            RevocationReason::Client => "client",
+            RevocationReason::Replaced => "replaced",
+            RevocationReason::CodeReplay => "code_replay",
+            RevocationReason::Leaked => "leaked",
+        }
+    }
+
+    pub fn parse(column: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|reason| reason.column() == column)
+    }
+}
+
 /// A key as stored and listed: everything but the secret, which is never stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyRecord {
@@ -191,6 +234,8 @@ pub struct KeyRecord {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// `None` for an active key, and for keys revoked before reasons were recorded.
+    pub revoked_reason: Option<RevocationReason>,
 }
 
 impl KeyRecord {
@@ -209,195 +254,10 @@ impl KeyRecord {
             "created_at": rfc3339(self.created_at),
             "last_used_at": self.last_used_at.map(rfc3339),
             "revoked_at": self.revoked_at.map(rfc3339),
+            "revoked_reason": self.revoked_reason.map(RevocationReason::column),
         })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_keys_match_the_published_format() {
-        let key = ApiKey::generate();
-        let raw = key.expose_secret();
-        assert_eq!(raw.len(), KEY_LEN);
-        assert!(raw.starts_with("hdr_user_"));
-        assert!(is_lower_hex(&raw[9..], 64));
-    }
-
-    #[test]
-    fn a_generated_key_parses_back_to_the_same_hash() {
-        let key = ApiKey::generate();
-        let parsed = ApiKey::parse(key.expose_secret()).expect("generated key parses");
-        assert_eq!(parsed.hash(), key.hash());
-    }
-
-    #[test]
-    fn two_generated_keys_differ() {
-        assert_ne!(ApiKey::generate().hash(), ApiKey::generate().hash());
-    }
-
-    #[test]
-    fn the_hash_is_sha256_of_the_whole_raw_key() {
-        let raw = format!("hdr_user_{}", "a".repeat(64));
-        let key = ApiKey::parse(&raw).unwrap();
-        assert_eq!(key.hash().as_str(), sha256_hex(raw.as_bytes()));
-    }
-
-    #[test]
-    fn malformed_keys_are_rejected() {
-        let good_hex = "0123456789abcdef".repeat(4);
-        for bad in [
-            String::new(),
-            "hdr_user_".to_owned(),
-            format!("hdr_user_{}", &good_hex[..63]),
-            format!("hdr_user_{good_hex}0"),
-            format!("hdr_user_{}", good_hex.to_uppercase()),
-            format!("HDR_USER_{good_hex}"),
-            format!("hdr_app_{good_hex}"),
-            format!(" hdr_user_{good_hex}"),
-            format!("hdr_user_{}g", &good_hex[..63]),
-            format!("hdr_user_{}é", &good_hex[..62]),
-        ] {
-            assert!(ApiKey::parse(&bad).is_none(), "accepted {bad:?}");
-        }
-        assert!(ApiKey::parse(&format!("hdr_user_{good_hex}")).is_some());
-    }
-
-    #[test]
-    fn last4_is_the_tail_of_the_raw_key() {
-        let raw = format!("hdr_user_{}a1b2", "0".repeat(60));
-        assert_eq!(ApiKey::parse(&raw).unwrap().last4(), "a1b2");
-    }
-
-    #[test]
-    fn debug_output_never_contains_the_secret() {
-        let key = ApiKey::generate();
-        let printed = format!("{key:?}");
-        assert!(!printed.contains(&key.expose_secret()[9..]));
-    }
-
-    #[test]
-    fn key_ids_round_trip_and_reject_anything_else() {
-        let id = KeyId::generate();
-        assert_eq!(KeyId::parse(id.as_str()), Some(id.clone()));
-        for bad in [
-            "",
-            "key_",
-            "1",
-            "key_../../etc",
-            "KEY_0123456789abcdef0123456789abcdef",
-        ] {
-            assert!(KeyId::parse(bad).is_none(), "accepted {bad:?}");
-        }
-    }
-
-    #[test]
-    fn labels_are_trimmed_and_empty_means_none() {
-        assert_eq!(
-            Label::parse("  MacBook — local-dev script  ")
-                .unwrap()
-                .unwrap()
-                .as_str(),
-            "MacBook — local-dev script"
-        );
-        assert_eq!(Label::parse("").unwrap(), None);
-        assert_eq!(Label::parse("   ").unwrap(), None);
-    }
-
-    #[test]
-    fn whitespace_only_labels_become_no_label() {
-        assert_eq!(Label::parse(" \u{3000} ").unwrap(), None);
-    }
-
-    #[test]
-    fn labels_over_100_characters_are_rejected() {
-        assert!(Label::parse(&"é".repeat(100)).is_ok());
-        assert_eq!(Label::parse(&"é".repeat(101)), Err(LabelError::TooLong));
-        assert_eq!(Label::parse(&"x".repeat(1000)), Err(LabelError::TooLong));
-    }
-
-    #[test]
-    fn labels_with_control_characters_are_rejected() {
-        for bad in [
-            "a\u{0}b",
-            "line\nbreak",
-            "tab\there",
-            "bell\u{7}",
-            "del\u{7f}",
-        ] {
-            assert_eq!(
-                Label::parse(bad),
-                Err(LabelError::ControlCharacter),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn html_in_a_label_is_kept_verbatim() {
-        let html = "<img src=x onerror=alert(1)>";
-        assert_eq!(Label::parse(html).unwrap().unwrap().as_str(), html);
-    }
-
-    #[test]
-    fn oauth_labels_name_the_client_within_the_limit() {
-        assert_eq!(Label::for_oauth_client("Claude").as_str(), "OAuth: Claude");
-        let long = Label::for_oauth_client(&"n".repeat(500));
-        assert_eq!(long.as_str().chars().count(), LABEL_MAX_CHARS);
-        assert_eq!(Label::for_oauth_client("a\nb").as_str(), "OAuth: ab");
-    }
-
-    #[test]
-    fn oauth_labels_cut_at_a_space_or_naming_nobody_end_without_blanks() {
-        // "OAuth: " plus 92 characters leaves the space as the 100th character.
-        let cut_at_space = Label::for_oauth_client(&format!("{} tail", "a".repeat(92)));
-        assert_eq!(cut_at_space.as_str(), format!("OAuth: {}", "a".repeat(92)));
-        assert_eq!(Label::for_oauth_client("").as_str(), "OAuth:");
-        assert_eq!(Label::for_oauth_client(" \u{3000}\n").as_str(), "OAuth:");
-    }
-
-    #[test]
-    fn sources_map_to_badges() {
-        assert_eq!(Source::from_columns(Some("portal"), None).badge(), "Portal");
-        assert_eq!(
-            Source::from_columns(Some("oauth"), Some("dcr_abc".into())).badge(),
-            "OAuth: dcr_abc"
-        );
-        assert_eq!(Source::from_columns(None, None).badge(), "Unknown");
-        assert_eq!(Source::from_columns(Some("oauth"), None), Source::Unknown);
-        assert_eq!(
-            Source::OAuth {
-                client_id: "dcr_x".into()
-            }
-            .to_json(),
-            serde_json::json!({"kind": "oauth", "client_id": "dcr_x", "badge": "OAuth: dcr_x"})
-        );
-        assert_eq!(
-            Source::Portal.to_json(),
-            serde_json::json!({"kind": "portal", "badge": "Portal"})
-        );
-    }
-
-    #[test]
-    fn key_records_serialise_with_status_and_rfc3339_times() {
-        let mut record = KeyRecord {
-            id: "key_1".into(),
-            label: None,
-            last4: "a1b2".into(),
-            source: Source::Portal,
-            created_at: 0,
-            last_used_at: None,
-            revoked_at: None,
-        };
-        let active = record.to_json();
-        assert_eq!(active["status"], "active");
-        assert_eq!(active["created_at"], "1970-01-01T00:00:00Z");
-        assert!(active["last_used_at"].is_null() && active["label"].is_null());
-        record.revoked_at = Some(60_000);
-        let revoked = record.to_json();
-        assert_eq!(revoked["status"], "revoked");
-        assert_eq!(revoked["revoked_at"], "1970-01-01T00:01:00Z");
-    }
-}
+mod tests;

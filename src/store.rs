@@ -5,7 +5,8 @@ use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::accounts::{Email, Role, User};
-use crate::keys::{KeyHash, KeyId, KeyRecord, Label, Source};
+use crate::keys::{KeyHash, KeyId, KeyRecord, Label, RevocationReason, Source};
+use crate::oauth::registration::{ClientId, TokenEndpointAuthMethod};
 
 /// How often `last_used_at` is rewritten at most, per key.
 pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
@@ -53,6 +54,7 @@ struct KeyRow {
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    revoked_reason: Option<String>,
 }
 
 impl From<KeyRow> for KeyRecord {
@@ -65,12 +67,16 @@ impl From<KeyRow> for KeyRecord {
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             revoked_at: row.revoked_at,
+            revoked_reason: row
+                .revoked_reason
+                .as_deref()
+                .and_then(RevocationReason::parse),
         }
     }
 }
 
-const KEY_COLUMNS: &str =
-    "id, label, last4, source, oauth_client_id, created_at, last_used_at, revoked_at";
+const KEY_COLUMNS: &str = "id, label, last4, source, oauth_client_id, created_at, last_used_at, \
+     revoked_at, revoked_reason";
 
 // ---- users and sessions -------------------------------------------------------------
 
@@ -264,8 +270,14 @@ pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>>
     Ok(rows.into_iter().map(KeyRecord::from).collect())
 }
 
+/// The `SET` clause of every revocation: `?3` is the time, `?4` the reason, and a key that
+/// is already revoked keeps its first time and reason.
+const REVOKE_ONCE: &str =
+    "revoked_reason = CASE WHEN revoked_at IS NULL THEN ?4 ELSE revoked_reason END, \
+     revoked_at = COALESCE(revoked_at, ?3)";
+
 /// Revokes one of the user's keys; a key that is already revoked keeps its first
-/// revocation time. `None` when the user owns no key with that id.
+/// revocation time and reason. `None` when the user owns no key with that id.
 pub async fn revoke_key(
     db: &D1Database,
     user_id: &str,
@@ -274,10 +286,15 @@ pub async fn revoke_key(
 ) -> Result<Option<KeyRecord>> {
     let row: Option<KeyRow> = db
         .prepare(format!(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3) \
-             WHERE id = ?1 AND user_id = ?2 RETURNING {KEY_COLUMNS}"
+            "UPDATE api_keys SET {REVOKE_ONCE} WHERE id = ?1 AND user_id = ?2 \
+             RETURNING {KEY_COLUMNS}"
         ))
-        .bind(&[text(key_id.as_str()), text(user_id), millis(now)])?
+        .bind(&[
+            text(key_id.as_str()),
+            text(user_id),
+            millis(now),
+            text(RevocationReason::User.column()),
+        ])?
         .first(None)
         .await?;
     Ok(row.map(KeyRecord::from))
@@ -330,6 +347,7 @@ pub async fn find_active_key_by_hash(
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             revoked_at: None,
+            revoked_reason: None,
         };
         Ok((user, key))
     })
@@ -381,14 +399,57 @@ pub async fn insert_client(db: &D1Database, client: &NewClient<'_>) -> Result<()
     Ok(())
 }
 
-/// A registered OAuth client as the authorization and token endpoints need it.
+/// A client known by its metadata document, as fetched and checked just now.
+pub struct FetchedClient<'a> {
+    pub id: &'a ClientId,
+    pub url: &'a str,
+    pub client_name: &'a str,
+    pub redirect_uris: &'a [&'a str],
+    pub client_uri: Option<&'a str>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// Stores (or refreshes) the cached copy of a metadata document under its derived id.
+pub async fn upsert_document_client(db: &D1Database, client: &FetchedClient<'_>) -> Result<()> {
+    let metadata = serde_json::json!({ "client_uri": client.client_uri });
+    db.prepare(
+        "INSERT INTO oauth_clients (id, client_name, redirect_uris, token_endpoint_auth_method, \
+         metadata, created_at, metadata_url, metadata_expires_at) \
+         VALUES (?1, ?2, ?3, 'none', ?4, ?5, ?6, ?7) \
+         ON CONFLICT (id) DO UPDATE SET client_name = ?2, redirect_uris = ?3, metadata = ?4, \
+           metadata_url = ?6, metadata_expires_at = ?7",
+    )
+    .bind(&[
+        text(client.id.as_str()),
+        text(client.client_name),
+        text(&serde_json::to_string(client.redirect_uris)?),
+        text(&metadata.to_string()),
+        millis(client.now),
+        text(client.url),
+        millis(client.expires_at),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// An OAuth client as the authorization and token endpoints need it.
 pub struct OAuthClient {
-    pub id: String,
+    pub id: ClientId,
     pub client_name: String,
     pub redirect_uris: Vec<String>,
-    pub token_endpoint_auth_method: String,
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
     pub client_secret_hash: Option<String>,
     pub client_uri: Option<String>,
+    /// For a client known by its metadata document: the document's URL, and until when
+    /// this copy of it may be used.
+    pub document: Option<CachedDocument>,
+}
+
+pub struct CachedDocument {
+    pub url: String,
+    pub expires_at: i64,
 }
 
 #[derive(Deserialize)]
@@ -399,26 +460,37 @@ struct ClientRow {
     token_endpoint_auth_method: String,
     client_secret_hash: Option<String>,
     metadata: String,
+    metadata_url: Option<String>,
+    metadata_expires_at: Option<i64>,
 }
 
-pub async fn find_client(db: &D1Database, client_id: &str) -> Result<Option<OAuthClient>> {
+pub async fn find_client(db: &D1Database, client_id: &ClientId) -> Result<Option<OAuthClient>> {
     let row: Option<ClientRow> = db
         .prepare(
             "SELECT id, client_name, redirect_uris, token_endpoint_auth_method, client_secret_hash, \
-             metadata FROM oauth_clients WHERE id = ?1",
+             metadata, metadata_url, metadata_expires_at FROM oauth_clients WHERE id = ?1",
         )
-        .bind(&[text(client_id)])?
+        .bind(&[text(client_id.as_str())])?
         .first(None)
         .await?;
     row.map(|row| {
+        let corrupt =
+            |what: &str| worker::Error::RustError(format!("client {} has {what}", row.id));
         let metadata: serde_json::Value = serde_json::from_str(&row.metadata)?;
         Ok(OAuthClient {
+            id: ClientId::parse(&row.id).ok_or_else(|| corrupt("a malformed id"))?,
             redirect_uris: serde_json::from_str(&row.redirect_uris)?,
             client_uri: metadata["client_uri"].as_str().map(str::to_owned),
-            id: row.id,
+            token_endpoint_auth_method: TokenEndpointAuthMethod::parse(
+                &row.token_endpoint_auth_method,
+            )
+            .ok_or_else(|| corrupt("an unknown auth method"))?,
             client_name: row.client_name,
-            token_endpoint_auth_method: row.token_endpoint_auth_method,
             client_secret_hash: row.client_secret_hash,
+            document: row.metadata_url.map(|url| CachedDocument {
+                url,
+                expires_at: row.metadata_expires_at.unwrap_or(0),
+            }),
         })
     })
     .transpose()
@@ -457,48 +529,128 @@ pub async fn insert_code(db: &D1Database, code: &NewCode<'_>) -> Result<()> {
     Ok(())
 }
 
-/// A code as the token endpoint finds it, counted as exchanged by the same statement.
+/// A code as the token endpoint finds it: what it is bound to and whom it was issued for.
 #[derive(Deserialize)]
-pub struct ExchangedCode {
-    pub client_id: String,
+pub struct FoundCode {
     pub user_id: String,
     pub redirect_uri: String,
     pub code_challenge: String,
     pub scope: String,
     pub resource: String,
     pub expires_at: i64,
-    /// 1 on the first exchange; more means the code was replayed.
-    pub exchanges: i64,
-    pub key_id: Option<String>,
 }
 
-/// Finds a code and counts this exchange in one atomic statement, so two concurrent
-/// exchanges of one code cannot both see it unused.
-pub async fn exchange_code(db: &D1Database, code_hash: &str) -> Result<Option<ExchangedCode>> {
+/// The code with this hash, if it was issued to this client. A code presented by any
+/// other client is not found: nothing about it changes.
+pub async fn find_code(
+    db: &D1Database,
+    code_hash: &str,
+    client_id: &ClientId,
+) -> Result<Option<FoundCode>> {
     db.prepare(
-        "UPDATE oauth_codes SET exchanges = exchanges + 1 WHERE code_hash = ?1 \
-         RETURNING client_id, user_id, redirect_uri, code_challenge, scope, resource, \
-         expires_at, exchanges, key_id",
+        "SELECT user_id, redirect_uri, code_challenge, scope, resource, expires_at \
+         FROM oauth_codes WHERE code_hash = ?1 AND client_id = ?2",
     )
-    .bind(&[text(code_hash)])?
+    .bind(&[text(code_hash), text(client_id.as_str())])?
     .first(None)
     .await
 }
 
-/// Mints the key for a code exchange and records it on the code, in one transaction.
-pub async fn insert_key_for_code(db: &D1Database, key: &NewKey<'_>, code_hash: &str) -> Result<()> {
-    let insert = insert_key_statement(db, key)?;
+/// How often a code has been exchanged, counted by the same statement that reads it.
+#[derive(Deserialize)]
+pub struct ExchangeCount {
+    /// 1 on the first exchange; more means the code was replayed.
+    pub exchanges: i64,
+    /// The key the first exchange minted, once it has.
+    pub key_id: Option<String>,
+}
+
+/// Counts one exchange of a code in one atomic statement, so two concurrent exchanges of
+/// one code cannot both see it unused.
+pub async fn count_exchange(
+    db: &D1Database,
+    code_hash: &str,
+    client_id: &ClientId,
+) -> Result<Option<ExchangeCount>> {
+    db.prepare(
+        "UPDATE oauth_codes SET exchanges = exchanges + 1 WHERE code_hash = ?1 AND client_id = ?2 \
+         RETURNING exchanges, key_id",
+    )
+    .bind(&[text(code_hash), text(client_id.as_str())])?
+    .first(None)
+    .await
+}
+
+/// Mints the key for a code exchange in one transaction, and only while the code has been
+/// exchanged exactly once (a replay counted between the exchange and this batch leaves
+/// nothing minted): the client's earlier keys for this user are revoked (one key per
+/// connected app), the new key is inserted, and the code records which key it minted.
+/// `false` when nothing was minted.
+pub async fn insert_key_for_code(
+    db: &D1Database,
+    key: &NewKey<'_>,
+    code_hash: &str,
+) -> Result<bool> {
+    const ONCE: &str = "EXISTS (SELECT 1 FROM oauth_codes WHERE code_hash = ?9 AND exchanges = 1)";
+    let replace = db
+        .prepare(format!(
+            "UPDATE api_keys SET {REVOKE_ONCE} WHERE user_id = ?1 AND oauth_client_id = ?2 \
+             AND source = 'oauth' AND revoked_at IS NULL AND {ONCE}"
+        ))
+        .bind(&[
+            text(key.user_id),
+            optional_text(key.source.client_id()),
+            millis(key.now),
+            text(RevocationReason::Replaced.column()),
+            JsValue::NULL,
+            JsValue::NULL,
+            JsValue::NULL,
+            JsValue::NULL,
+            text(code_hash),
+        ])?;
+    let insert = db
+        .prepare(format!(
+            "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, \
+             created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {ONCE}"
+        ))
+        .bind(&[
+            text(key.id),
+            text(key.user_id),
+            text(key.hash.as_str()),
+            text(key.last4),
+            optional_text(key.label.map(Label::as_str)),
+            text(key.source.column()),
+            optional_text(key.source.client_id()),
+            millis(key.now),
+            text(code_hash),
+        ])?;
     let link = db
-        .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1")
+        .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1 AND exchanges = 1")
         .bind(&[text(code_hash), text(key.id)])?;
-    db.batch(vec![insert, link]).await?;
-    Ok(())
+    let results = db.batch(vec![replace, insert, link]).await?;
+    let inserted = results
+        .get(1)
+        .map(|result| result.meta().map(|meta| meta.and_then(|meta| meta.changes)))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
+    Ok(inserted == 1)
 }
 
 /// Revokes a key by id whoever owns it: the reaction to a replayed authorization code.
-pub async fn revoke_key_by_id(db: &D1Database, key_id: &str, now: i64) -> Result<()> {
-    db.prepare("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1")
-        .bind(&[text(key_id), millis(now)])?
+pub async fn revoke_key_by_id(
+    db: &D1Database,
+    key_id: &str,
+    now: i64,
+    reason: RevocationReason,
+) -> Result<()> {
+    db.prepare(format!("UPDATE api_keys SET {REVOKE_ONCE} WHERE id = ?1"))
+        .bind(&[
+            text(key_id),
+            JsValue::NULL,
+            millis(now),
+            text(reason.column()),
+        ])?
         .run()
         .await?;
     Ok(())
@@ -508,14 +660,19 @@ pub async fn revoke_key_by_id(db: &D1Database, key_id: &str, now: i64) -> Result
 pub async fn revoke_client_key_by_hash(
     db: &D1Database,
     hash: &KeyHash,
-    client_id: &str,
+    client_id: &ClientId,
     now: i64,
 ) -> Result<()> {
-    db.prepare(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3) \
-         WHERE key_hash = ?1 AND source = 'oauth' AND oauth_client_id = ?2",
-    )
-    .bind(&[text(hash.as_str()), text(client_id), millis(now)])?
+    db.prepare(format!(
+        "UPDATE api_keys SET {REVOKE_ONCE} \
+         WHERE key_hash = ?1 AND source = 'oauth' AND oauth_client_id = ?2"
+    ))
+    .bind(&[
+        text(hash.as_str()),
+        text(client_id.as_str()),
+        millis(now),
+        text(RevocationReason::Client.column()),
+    ])?
     .run()
     .await?;
     Ok(())

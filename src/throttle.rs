@@ -1,5 +1,5 @@
-//! Limits on failure paths: repeated failed sign-ins for one account, and repeated
-//! invalid bearer tokens from one client. Successful requests never pay for these.
+//! Limits on failure paths: repeated failed sign-ins for one account. Successful requests
+//! never pay for these.
 
 /// Failed sign-ins allowed for one email per window before sign-in is refused.
 pub const LOGIN_FAILURE_LIMIT: i64 = 10;
@@ -13,11 +13,6 @@ pub fn login_retry_after(window_started_at: i64, failures: i64, now: i64) -> Opt
     (failures >= LOGIN_FAILURE_LIMIT && now < window_ends_at)
         .then(|| window_ends_at.saturating_sub(now).saturating_add(999) / 1000)
 }
-
-/// The Workers Rate Limiting binding `BEARER_FAILURES` counts invalid bearer tokens per
-/// client in windows of this many seconds (its `period` in `wrangler.toml`), so that is
-/// how long a refused client waits.
-pub const BEARER_FAILURE_RETRY_AFTER_SECONDS: i64 = 10;
 
 #[cfg(test)]
 mod tests {

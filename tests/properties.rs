@@ -37,6 +37,7 @@ use hadron_keys::oauth::token::{
     parse_basic_credentials, parse_token_request, AuthorizationCode, BasicCredentials,
 };
 use hadron_keys::password::{Password, PasswordError, MAX_CHARS, MIN_CHARS};
+use hadron_keys::text::{check_visible, strip_invisible, TextError};
 use hadron_keys::throttle::{login_retry_after, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS};
 use hadron_keys::time::rfc3339;
 
@@ -341,6 +342,9 @@ proptest! {
             Err(LabelError::ControlCharacter) => {
                 prop_assert!(trimmed.chars().any(char::is_control));
             }
+            Err(LabelError::InvisibleCharacter) => {
+                prop_assert_eq!(check_visible(trimmed), Err(TextError::InvisibleCharacter));
+            }
             Err(LabelError::TooLong) => {
                 prop_assert!(trimmed.chars().count() > LABEL_MAX_CHARS);
             }
@@ -349,9 +353,11 @@ proptest! {
 
     #[test]
     fn valid_labels_round_trip(
-        raw in "\\PC{1,100}".prop_filter("already trimmed", |s| s.trim() == s && !s.is_empty())
+        raw in "\\PC{1,100}".prop_filter("already trimmed and visible", |s| {
+            s.trim() == s && !s.is_empty() && check_visible(s).is_ok()
+        })
     ) {
-        let label = Label::parse(&raw).expect("no control characters").expect("not blank");
+        let label = Label::parse(&raw).expect("nothing invisible").expect("not blank");
         prop_assert_eq!(label.as_str(), raw.as_str());
         prop_assert_eq!(Label::parse(label.as_str()), Ok(Some(label.clone())));
     }
@@ -365,7 +371,7 @@ proptest! {
         prop_assert_eq!(Label::parse(label.as_str()), Ok(Some(label.clone())));
         // It names as much of the client as fits after "OAuth: ".
         let named = label.as_str().strip_prefix("OAuth:").expect("the prefix").trim_start();
-        let clean: String = name.chars().filter(|c| !c.is_control()).collect();
+        let clean = strip_invisible(&name);
         prop_assert!(clean.trim().starts_with(named), "{:?} from {:?}", label, name);
         if clean.trim().chars().count() <= LABEL_MAX_CHARS - "OAuth: ".len() {
             prop_assert_eq!(named, clean.trim());
@@ -1728,11 +1734,11 @@ proptest! {
         params in authorize_params(),
         registered in registered_uris(),
     ) {
-        let result = validate_authorize_request(&params, &registered, RESOURCE);
-        if requested_client_id(&params).is_err() {
-            let shown = matches!(result, Err(AuthorizeError::NotRedirectable { .. }));
-            prop_assert!(shown, "{:?}", result);
-        }
+        // What the handler does: read the client id (any problem is shown, never
+        // redirected), then validate against what that client registered.
+        let result = requested_client_id(&params, false).and_then(|client| {
+            validate_authorize_request(&params, &client, &registered, RESOURCE)
+        });
         match result {
             Ok(request) => check_accepted_authorization(&request, &params, &registered)?,
             Err(AuthorizeError::Redirect { redirect_uri, state, description, .. }) => {
@@ -1769,15 +1775,19 @@ proptest! {
             .filter(|(name, _)| name != "redirect_uri" && Some(name) != also_broken.as_ref())
             .collect();
         params.push(("redirect_uri".to_owned(), presented));
-        let result = validate_authorize_request(&params, &registered, RESOURCE);
+        let client = requested_client_id(&params, false).expect("the good request's client");
+        let result = validate_authorize_request(&params, &client, &registered, RESOURCE);
         prop_assert!(matches!(result, Err(AuthorizeError::NotRedirectable { .. })), "{:?}", result);
     }
 
     #[test]
     fn the_client_id_is_one_well_formed_value_or_an_error(params in authorize_params()) {
         let values = form::values(&params, "client_id");
-        match requested_client_id(&params) {
-            Ok(id) => prop_assert_eq!(values, vec![id.as_str()]),
+        match requested_client_id(&params, false) {
+            Ok(client) => {
+                prop_assert_eq!(values.clone(), vec![client.as_presented()]);
+                prop_assert!(is_prefixed_lower_hex(client.internal_id().as_str(), "dcr_", 32));
+            }
             Err(error) => {
                 let shown = matches!(error, AuthorizeError::NotRedirectable { .. });
                 prop_assert!(shown, "{:?}", error);

@@ -36,6 +36,9 @@ pub async fn mint(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
                 LabelError::ControlCharacter => {
                     "The label cannot contain control characters.".to_owned()
                 }
+                LabelError::InvisibleCharacter => {
+                    "The label cannot contain invisible formatting characters (such as direction overrides or zero-width spaces).".to_owned()
+                }
             };
             AppError::bad_request("invalid_label", message)
         })?;
@@ -49,6 +52,7 @@ pub async fn mint(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
         created_at: now_ms(),
         last_used_at: None,
         revoked_at: None,
+        revoked_reason: None,
     };
     store::insert_key(
         &db,

@@ -10,10 +10,10 @@ use super::request::{public_origin, read_body, require_json_content_type};
 use super::response::{error_response, json_response, set_security_headers};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
 use crate::error::AppError;
-use crate::mcp::jsonrpc::{parse_message, success, Incoming, RpcError, INVALID_REQUEST};
+use crate::mcp::jsonrpc::{parse_payload, success, Incoming, Payload, RpcError, INVALID_REQUEST};
 use crate::mcp::{self, Tool};
+use crate::oauth::metadata::MCP_SCOPE;
 use crate::store;
-use crate::throttle;
 
 /// MCP messages from a client are small; this bounds what a caller can make us parse.
 const MAX_MCP_BODY_BYTES: usize = 256 * 1024;
@@ -60,21 +60,16 @@ async fn serve(
 ) -> std::result::Result<Response, McpFailure> {
     refuse_foreign_origin(&req, env)?;
     let db = env.d1("DB")?;
+    // Every refused token is a 401 (the MCP authorization spec's MUST), however many come:
+    // volume is for a rate limiting rule in front of the Worker (docs/security.md).
     let caller = match authenticate_bearer(&req, &db).await {
         Ok(caller) => caller,
         Err(BearerRejection::Internal(error)) => return Err(error.into()),
         Err(rejection) => {
-            let token_sent = matches!(rejection, BearerRejection::InvalidToken);
-            if token_sent && too_many_bearer_failures(&req, env).await {
-                return Err(AppError::TooManyRequests {
-                    retry_after_seconds: throttle::BEARER_FAILURE_RETRY_AFTER_SECONDS,
-                }
-                .into());
-            }
             return Err(McpFailure::Unauthorized {
-                token_sent,
+                token_sent: matches!(rejection, BearerRejection::InvalidToken),
                 origin: public_origin(&req, env)?,
-            });
+            })
         }
     };
     *key_id = Some(caller.key.id.clone());
@@ -83,7 +78,7 @@ async fn serve(
         return Err(AppError::MethodNotAllowed("POST").into());
     }
     record_use(&db, &caller, ctx)?;
-    check_protocol_version_header(&req)?;
+    let version = protocol_version_header(&req)?;
     require_json_content_type(&req)?;
 
     let body = read_body(&mut req, MAX_MCP_BODY_BYTES).await?;
@@ -96,37 +91,68 @@ async fn serve(
             )
         })
         .map_err(McpFailure::Rpc)?;
-    let (id, method, params) = match parse_message(body).map_err(McpFailure::Rpc)? {
-        Incoming::Notification { .. } | Incoming::Response => return Ok(accepted()?),
-        Incoming::Request { id, method, params } => (id, method, params),
-    };
-    let result = match method.as_str() {
-        "initialize" => mcp::initialize_result(&params),
-        "ping" => Value::Object(Default::default()),
-        "tools/list" => mcp::tools_list_result(),
-        "tools/call" => match mcp::parse_tool_call(&id, &params).map_err(McpFailure::Rpc)? {
-            Tool::WhoAmI => mcp::whoami(&caller.user, &caller.key),
-            Tool::ListApiKeys => mcp::list_api_keys(&store::list_keys(&db, &caller.user.id).await?),
-        },
-        other => return Err(McpFailure::Rpc(mcp::method_not_found(&id, other))),
-    };
-    Ok(json_response(200, &success(&id, result))?)
+    match parse_payload(body, mcp::accepts_batches(version.as_deref())).map_err(McpFailure::Rpc)? {
+        Payload::Single(Incoming::Request { id, method, params }) => {
+            let result = answer(&db, &caller, &id, &method, &params).await?;
+            Ok(json_response(200, &success(&id, result))?)
+        }
+        Payload::Single(Incoming::Notification { .. } | Incoming::Response) => Ok(accepted()?),
+        Payload::Batch(messages) => answer_batch(&db, &caller, messages).await,
+    }
 }
 
-/// Counts an invalid bearer token against the client's budget (the `BEARER_FAILURES`
-/// rate limiting binding) and says whether the budget is spent. Only failures pay for
-/// this. Without the binding there is no limit rather than no service.
-async fn too_many_bearer_failures(req: &Request, env: &Env) -> bool {
-    let Ok(limiter) = env.rate_limiter("BEARER_FAILURES") else {
-        return false;
-    };
-    let client = req
-        .headers()
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".to_owned());
-    matches!(limiter.limit(format!("bearer:{client}")).await, Ok(outcome) if !outcome.success)
+/// The result of one request, or the JSON-RPC error it gets.
+async fn answer(
+    db: &worker::D1Database,
+    caller: &Caller,
+    id: &Value,
+    method: &str,
+    params: &serde_json::Map<String, Value>,
+) -> std::result::Result<Value, McpFailure> {
+    Ok(match method {
+        "initialize" => mcp::initialize_result(params),
+        "ping" => Value::Object(Default::default()),
+        "tools/list" => mcp::tools_list_result(),
+        "tools/call" => match mcp::parse_tool_call(id, params).map_err(McpFailure::Rpc)? {
+            Tool::WhoAmI => mcp::whoami(&caller.user, &caller.key),
+            Tool::ListApiKeys => mcp::list_api_keys(&store::list_keys(db, &caller.user.id).await?),
+        },
+        other => return Err(McpFailure::Rpc(mcp::method_not_found(id, other))),
+    })
+}
+
+/// A 2025-03-26 batch: one response per request, in order, as a JSON array; 202 when it
+/// held only notifications and responses. `initialize` may not be batched.
+async fn answer_batch(
+    db: &worker::D1Database,
+    caller: &Caller,
+    messages: Vec<std::result::Result<Incoming, RpcError>>,
+) -> std::result::Result<Response, McpFailure> {
+    let mut responses = Vec::new();
+    for message in messages {
+        let response = match message {
+            Ok(Incoming::Request { id, method, .. }) if method == "initialize" => RpcError::new(
+                id,
+                INVALID_REQUEST,
+                "Invalid Request: initialize cannot be batched",
+            )
+            .to_json(),
+            Ok(Incoming::Request { id, method, params }) => {
+                match answer(db, caller, &id, &method, &params).await {
+                    Ok(result) => success(&id, result),
+                    Err(McpFailure::Rpc(error)) => error.to_json(),
+                    Err(other) => return Err(other),
+                }
+            }
+            Ok(Incoming::Notification { .. } | Incoming::Response) => continue,
+            Err(error) => error.to_json(),
+        };
+        responses.push(response);
+    }
+    if responses.is_empty() {
+        return Ok(accepted()?);
+    }
+    Ok(json_response(200, &Value::Array(responses))?)
 }
 
 /// MCP servers must refuse browsers on other origins (DNS rebinding). Clients that are
@@ -140,7 +166,7 @@ fn refuse_foreign_origin(req: &Request, env: &Env) -> std::result::Result<(), Mc
 
 /// After initialization clients name the protocol version on every request; one we do
 /// not speak is a 400 (Streamable HTTP transport, "Protocol Version Header").
-fn check_protocol_version_header(req: &Request) -> std::result::Result<(), McpFailure> {
+fn protocol_version_header(req: &Request) -> std::result::Result<Option<String>, McpFailure> {
     match req.headers().get("MCP-Protocol-Version")? {
         Some(version) if !mcp::is_supported_version(&version) => {
             Err(McpFailure::Rpc(RpcError::new(
@@ -149,7 +175,7 @@ fn check_protocol_version_header(req: &Request) -> std::result::Result<(), McpFa
                 format!("Unsupported MCP-Protocol-Version: {version}"),
             )))
         }
-        _ => Ok(()),
+        version => Ok(version),
     }
 }
 
@@ -179,8 +205,9 @@ fn accepted() -> Result<Response> {
 /// 401 for a missing or unusable bearer token, pointing at the resource metadata so MCP
 /// clients can discover where to get one. The body does not say what was wrong.
 fn unauthorized(origin: &str, token_sent: bool) -> Result<Response> {
-    let mut challenge =
-        format!("Bearer resource_metadata=\"{origin}/.well-known/oauth-protected-resource/mcp\"");
+    let mut challenge = format!(
+        "Bearer resource_metadata=\"{origin}/.well-known/oauth-protected-resource/mcp\", scope=\"{MCP_SCOPE}\""
+    );
     if token_sent {
         challenge.push_str(", error=\"invalid_token\"");
     }

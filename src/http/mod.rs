@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod bench;
+mod client_documents;
 mod mcp;
 mod oauth;
 mod request;
@@ -67,10 +68,12 @@ fn route_name(path: &str) -> &'static str {
 async fn route(req: Request, path: &str, deps: Deps) -> Result<Response> {
     let deps = &deps;
     let result = match (req.method(), path) {
-        (
-            Method::Get,
-            "/.well-known/oauth-protected-resource" | "/.well-known/oauth-protected-resource/mcp",
-        ) => well_known::protected_resource(&req, deps),
+        (Method::Get, "/.well-known/oauth-protected-resource") => {
+            well_known::origin_protected_resource(&req, deps)
+        }
+        (Method::Get, "/.well-known/oauth-protected-resource/mcp") => {
+            well_known::protected_resource(&req, deps)
+        }
         (Method::Get, "/.well-known/oauth-authorization-server") => oauth::metadata(&req, deps),
         (Method::Post, "/oauth/register") => oauth::register(req, deps).await,
         (Method::Get, "/oauth/authorize") => oauth::authorize(req, deps).await,

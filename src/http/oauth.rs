@@ -7,37 +7,93 @@
 //! (same-origin, session, CSRF token), which answers where to send the browser: back to
 //! the client with a code, or with `access_denied`. The client then exchanges the code
 //! at `POST /oauth/token` for an ordinary `hdr_user_` key.
+//!
+//! Until the signed-in user has decided, nothing redirects off the site: a request that
+//! fails its checks is shown on Hadron's own error page, with a link that names where it
+//! would go (RFC 9700 §4.11.2: no open redirector).
 
 use serde_json::{json, Value};
-use worker::{Request, Response, Url};
+use worker::{Request, Response};
 
+use super::client_documents::{allow_insecure_loopback, document_client};
 use super::request::{
     optional_string, public_origin, read_body, read_json_object, require_same_origin,
     required_string, Deps, MAX_API_BODY_BYTES,
 };
 use super::response::{json_response, set_security_headers};
 use crate::auth::{now_ms, signed_in_session};
-use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::crypto::constant_time_eq;
 use crate::error::AppError;
-use crate::keys::{ApiKey, KeyId, Label, Source};
+use crate::keys::{ApiKey, KeyId, Label, RevocationReason, Source};
 use crate::oauth::authorize::{
     code_redirect_url, error_redirect_url, requested_client_id, validate_authorize_request,
-    AuthorizeError, AuthorizeErrorCode, AuthorizeRequest,
+    AuthorizeError, AuthorizeErrorCode, AuthorizeRequest, RequestedClient,
 };
+use crate::oauth::consent::{consent_csrf_token, Destination};
+use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::{authorization_server_metadata, mcp_resource};
-use crate::oauth::registration::{
-    parse_registration, ClientId, ClientSecret, TokenEndpointAuthMethod,
-};
+use crate::oauth::registration::{parse_registration, ClientId, ClientSecret, RegistrationError};
 use crate::oauth::revocation::parse_revocation_request;
 use crate::oauth::token::{
-    authenticate_client, check_code_binding, parse_token_request, presented_client, token_response,
-    AuthorizationCode, OAuthError, PresentedClient, StoredCode, TOKEN_RESPONSE_HEADERS,
+    authenticate_client, check_code_binding, parse_token_request, presented_client,
+    proves_possession, token_response, AuthorizationCode, PresentedClient, StoredCode,
+    TOKEN_RESPONSE_HEADERS,
 };
 use crate::oauth::{form, pkce::CodeChallenge};
 use crate::store::{self, NewClient, NewCode, NewKey, OAuthClient};
 
 /// Where `GET /oauth/authorize` sends the browser once the request checks out.
 const CONSENT_PAGE: &str = "/app/oauth/consent";
+
+/// How an OAuth endpoint fails: with an answer the protocol defines (`E`: an RFC 6749
+/// error, an authorization error, a registration error), or on our side (a 500).
+enum Failure<E> {
+    Protocol(E),
+    Internal(AppError),
+}
+
+impl<E> From<AppError> for Failure<E> {
+    fn from(error: AppError) -> Self {
+        Failure::Internal(error)
+    }
+}
+
+impl<E> From<worker::Error> for Failure<E> {
+    fn from(error: worker::Error) -> Self {
+        Failure::Internal(error.into())
+    }
+}
+
+impl From<OAuthError> for Failure<OAuthError> {
+    fn from(error: OAuthError) -> Self {
+        Failure::Protocol(error)
+    }
+}
+
+impl From<AuthorizeError> for Failure<AuthorizeError> {
+    fn from(error: AuthorizeError) -> Self {
+        Failure::Protocol(error)
+    }
+}
+
+impl From<RegistrationError> for Failure<RegistrationError> {
+    fn from(error: RegistrationError) -> Self {
+        Failure::Protocol(error)
+    }
+}
+
+impl<E> Failure<E> {
+    /// The response for a protocol failure, written by `answer`; internal ones stay errors.
+    fn respond(
+        self,
+        answer: impl FnOnce(E) -> Result<Response, AppError>,
+    ) -> Result<Response, AppError> {
+        match self {
+            Failure::Protocol(error) => answer(error),
+            Failure::Internal(error) => Err(error),
+        }
+    }
+}
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
 pub fn metadata(req: &Request, deps: &Deps) -> Result<Response, AppError> {
@@ -47,22 +103,25 @@ pub fn metadata(req: &Request, deps: &Deps) -> Result<Response, AppError> {
 
 // ---- registration (RFC 7591) --------------------------------------------------------
 
-/// `POST /oauth/register`. Registered clients never expire: some desktop clients never
-/// register again.
+/// `POST /oauth/register`.
 pub async fn register(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    let body = match read_json_object(&mut req, MAX_API_BODY_BYTES, false).await {
+    match registration(&mut req, deps).await {
+        Ok(body) => Ok(json_response(201, &body)?),
+        Err(failure) => {
+            failure.respond(|error| Ok(json_response(error.status(), &error.to_json())?))
+        }
+    }
+}
+
+async fn registration(req: &mut Request, deps: &Deps) -> Result<Value, Failure<RegistrationError>> {
+    let body = match read_json_object(req, MAX_API_BODY_BYTES, false).await {
         Ok(body) => Value::Object(body),
         Err(AppError::BadRequest { message, .. }) => {
-            let error = json!({ "error": "invalid_client_metadata", "error_description": message });
-            return Ok(json_response(400, &error)?);
+            return Err(RegistrationError::metadata(message).into())
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(other.into()),
     };
-    let registration = match parse_registration(&body) {
-        Ok(registration) => registration,
-        Err(error) => return Ok(json_response(error.status(), &error.to_json())?),
-    };
-
+    let registration = parse_registration(&body)?;
     let client_id = ClientId::generate();
     let secret = registration
         .token_endpoint_auth_method
@@ -93,7 +152,7 @@ pub async fn register(mut req: Request, deps: &Deps) -> Result<Response, AppErro
         },
     )
     .await?;
-    Ok(json_response(201, &response)?)
+    Ok(response)
 }
 
 // ---- authorization -------------------------------------------------------------------
@@ -106,69 +165,81 @@ fn query_params(req: &Request) -> Result<(String, Vec<(String, String)>), AppErr
     Ok((query, params))
 }
 
-/// Checks an authorization request against the registered client it names.
-async fn check_request(
-    params: &[(String, String)],
-    db: &worker::D1Database,
-    origin: &str,
-) -> Result<Result<(OAuthClient, AuthorizeRequest), AuthorizeError>, AppError> {
-    let client_id = match requested_client_id(params) {
-        Ok(client_id) => client_id,
-        Err(error) => return Ok(Err(error)),
-    };
-    let Some(client) = store::find_client(db, client_id.as_str()).await? else {
-        return Ok(Err(AuthorizeError::NotRedirectable {
-            description: "No client is registered under this client_id.".into(),
-        }));
-    };
-    Ok(
-        validate_authorize_request(params, &client.redirect_uris, &mcp_resource(origin))
-            .map(|request| (client, request)),
-    )
+/// An authorization request that checked out, with the client it is for.
+struct Checked {
+    requested: RequestedClient,
+    client: OAuthClient,
+    request: AuthorizeRequest,
 }
 
-/// `GET /oauth/authorize`: an unknown client or redirect URI gets an error page (never a
-/// redirect); other errors go back to the client; a good request goes to the consent page.
+/// Checks an authorization request against the client it names: a registered one, or one
+/// known by its metadata document (fetched, or cached in D1).
+async fn check_request(
+    params: &[(String, String)],
+    deps: &Deps,
+    origin: &str,
+) -> Result<Checked, Failure<AuthorizeError>> {
+    let requested = requested_client_id(params, allow_insecure_loopback(&deps.env))?;
+    let db = deps.db()?;
+    let not_redirectable = |description: String| AuthorizeError::NotRedirectable { description };
+    let client = match &requested {
+        RequestedClient::Registered(id) => match store::find_client(&db, id).await? {
+            // A document client is known by its URL only, never by its derived id.
+            Some(client) if client.document.is_none() => client,
+            _ => {
+                return Err(not_redirectable(
+                    "No client is registered under this client_id.".into(),
+                )
+                .into())
+            }
+        },
+        RequestedClient::Document(url) => document_client(&db, url, now_ms())
+            .await?
+            .map_err(|error| not_redirectable(error.to_string()))?,
+    };
+    let request = validate_authorize_request(
+        params,
+        &requested,
+        &client.redirect_uris,
+        &mcp_resource(origin),
+    )?;
+    Ok(Checked {
+        requested,
+        client,
+        request,
+    })
+}
+
+/// `GET /oauth/authorize`: a good request goes to the consent page; anything else is
+/// Hadron's error page — never a redirect, since the user has not decided anything yet.
 pub async fn authorize(req: Request, deps: &Deps) -> Result<Response, AppError> {
     let origin = public_origin(&req, &deps.env)?;
     let (query, params) = query_params(&req)?;
-    match check_request(&params, &deps.db()?, &origin).await? {
+    match check_request(&params, deps, &origin).await {
         Ok(_) => redirect(&format!("{CONSENT_PAGE}?{query}")),
-        Err(error @ AuthorizeError::Redirect { .. }) => redirect(
-            &error
-                .redirect_url(&origin)
-                .unwrap_or_else(|| CONSENT_PAGE.to_owned()),
-        ),
-        Err(AuthorizeError::NotRedirectable { description }) => error_page(&description),
+        Err(failure) => failure.respond(|error| error_page(&error, &origin)),
     }
 }
 
-/// The consent form's CSRF token: derived from the session, so it needs no storage and
-/// dies with the session.
-fn consent_csrf_token(session_hash: &str) -> String {
-    sha256_hex(format!("oauth-consent:{session_hash}").as_bytes())
-}
-
-/// Where the redirect URI will send the user, as the consent page names it: the host (and
-/// port) of a web or loopback URI, the scheme of an app's private-use URI.
-fn redirect_destination(redirect_uri: &str) -> String {
-    match Url::parse(redirect_uri) {
-        Ok(url) => match (url.host_str(), url.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_owned(),
-            (None, _) => format!("the app that handles {}: links", url.scheme()),
-        },
-        Err(_) => redirect_uri.to_owned(),
-    }
+/// The way back to the client for an error it should hear about: where the link goes and
+/// the words that name it.
+fn return_link(error: &AuthorizeError, origin: &str) -> Option<(String, String)> {
+    let AuthorizeError::Redirect { redirect_uri, .. } = error else {
+        return None;
+    };
+    let url = error.redirect_url(origin)?;
+    Some((url, Destination::of(redirect_uri).label()))
 }
 
 fn invalid_authorization_request(
     error: &AuthorizeError,
     origin: &str,
 ) -> Result<Response, AppError> {
+    let link = return_link(error, origin);
     let body = json!({
         "error": { "code": "invalid_authorization_request", "message": error.description() },
-        "redirect_to": error.redirect_url(origin),
+        "redirect_to": link.as_ref().map(|(url, _)| url),
+        "redirect_destination": link.as_ref().map(|(_, label)| label),
     });
     Ok(json_response(400, &body)?)
 }
@@ -179,19 +250,35 @@ pub async fn consent_details(req: Request, deps: &Deps) -> Result<Response, AppE
     let (user, session_hash) = signed_in_session(&req, &db).await?;
     let origin = public_origin(&req, &deps.env)?;
     let (_, params) = query_params(&req)?;
-    let (client, request) = match check_request(&params, &db, &origin).await? {
+    let checked = match check_request(&params, deps, &origin).await {
         Ok(checked) => checked,
-        Err(error) => return invalid_authorization_request(&error, &origin),
+        Err(failure) => {
+            return failure.respond(|error| invalid_authorization_request(&error, &origin))
+        }
     };
+    let Checked {
+        requested,
+        client,
+        request,
+    } = checked;
+    let vouched_by = match &requested {
+        RequestedClient::Document(url) => Some(url.host()),
+        RequestedClient::Registered(_) => None,
+    };
+    let destination = Destination::of(&request.redirect_uri);
     let body = json!({
         "client": {
-            "id": client.id,
+            "id": client.id.as_str(),
+            "client_id": requested.as_presented(),
+            "kind": if vouched_by.is_some() { "metadata_document" } else { "registered" },
             "name": client.client_name,
-            "name_is_self_declared": true,
+            "name_is_self_declared": vouched_by.is_none(),
+            "vouched_by": vouched_by,
             "client_uri": client.client_uri,
         },
         "redirect_uri": request.redirect_uri,
-        "redirect_destination": redirect_destination(&request.redirect_uri),
+        "destination": destination.to_json(),
+        "redirect_destination": destination.label(),
         "scope": request.scope,
         "resource": request.resource,
         "user": user.to_json(),
@@ -229,11 +316,14 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
     };
     let query = optional_string(&body, "request")?.unwrap_or_default();
     let origin = public_origin(&req, &deps.env)?;
-    let (_, request) = match check_request(&form::parse(query), &db, &origin).await? {
-        Ok(checked) => checked,
-        Err(error) => return invalid_authorization_request(&error, &origin),
+    let request = match check_request(&form::parse(query), deps, &origin).await {
+        Ok(checked) => checked.request,
+        Err(failure) => {
+            return failure.respond(|error| invalid_authorization_request(&error, &origin))
+        }
     };
 
+    // The user has decided: from here on the answer goes back to the client.
     let redirect_to = if approve {
         let code = AuthorizationCode::generate();
         let now = now_ms();
@@ -274,18 +364,14 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
 // ---- token and revocation --------------------------------------------------------------
 
 /// Reads a form-encoded OAuth request body; any other body is `invalid_request`.
-async fn read_form(req: &mut Request) -> Result<Vec<(String, String)>, OAuthError> {
-    let content_type = req
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+async fn read_form(req: &mut Request) -> Result<Vec<(String, String)>, Failure<OAuthError>> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return Err(OAuthError::invalid_request(
             "Send the body as application/x-www-form-urlencoded.",
-        ));
+        )
+        .into());
     }
     let body = read_body(req, MAX_API_BODY_BYTES)
         .await
@@ -303,28 +389,31 @@ fn oauth_error_response(error: &OAuthError) -> Result<Response, AppError> {
     Ok(response)
 }
 
-/// Finds the presented client and checks its credentials as registered.
+/// Finds the presented client and checks its credentials as registered. A document client
+/// must present its URL, a registered one its `dcr_` id.
 async fn authenticated_client(
     db: &worker::D1Database,
     presented: &PresentedClient,
-) -> Result<Result<OAuthClient, OAuthError>, AppError> {
-    let Some(client) = store::find_client(db, presented.client_id.as_str()).await? else {
-        return Ok(Err(OAuthError::invalid_client("Unknown client.")));
-    };
-    let method =
-        TokenEndpointAuthMethod::parse(&client.token_endpoint_auth_method).ok_or_else(|| {
-            AppError::Internal(format!("client {} has an unknown auth method", client.id))
-        })?;
-    Ok(
-        authenticate_client(presented, method, client.client_secret_hash.as_deref())
-            .map(|()| client),
-    )
+) -> Result<OAuthClient, Failure<OAuthError>> {
+    let unknown = || OAuthError::invalid_client("Unknown client.");
+    let client = store::find_client(db, &presented.client_id)
+        .await?
+        .ok_or_else(unknown)?;
+    if client.document.is_some() != presented.by_document {
+        return Err(unknown().into());
+    }
+    authenticate_client(
+        presented,
+        client.token_endpoint_auth_method,
+        client.client_secret_hash.as_deref(),
+    )?;
+    Ok(client)
 }
 
-/// `POST /oauth/token`: exchanges a code for a new key. A replayed code fails and revokes
-/// the key its first exchange minted (RFC 6749 §4.1.2).
+/// `POST /oauth/token`: exchanges a code for a new key (the order of checks is in
+/// `crate::oauth::token`).
 pub async fn token(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    match exchange(&mut req, deps).await? {
+    match exchange(&mut req, deps).await {
         Ok(body) => {
             let response = json_response(200, &body)?;
             for (name, value) in TOKEN_RESPONSE_HEADERS {
@@ -332,25 +421,16 @@ pub async fn token(mut req: Request, deps: &Deps) -> Result<Response, AppError> 
             }
             Ok(response)
         }
-        Err(error) => oauth_error_response(&error),
+        Err(failure) => failure.respond(|error| oauth_error_response(&error)),
     }
 }
 
-async fn exchange(req: &mut Request, deps: &Deps) -> Result<Result<Value, OAuthError>, AppError> {
-    let params = match read_form(req).await {
-        Ok(params) => params,
-        Err(error) => return Ok(Err(error)),
-    };
+async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuthError>> {
+    let params = read_form(req).await?;
     let authorization = req.headers().get("Authorization")?;
-    let request = match parse_token_request(&params, authorization.as_deref()) {
-        Ok(request) => request,
-        Err(error) => return Ok(Err(error)),
-    };
+    let request = parse_token_request(&params, authorization.as_deref())?;
     let db = deps.db()?;
-    let client = match authenticated_client(&db, &request.client).await? {
-        Ok(client) => client,
-        Err(error) => return Ok(Err(error)),
-    };
+    let client = authenticated_client(&db, &request.client).await?;
 
     let now = now_ms();
     let cleanup = store::delete_stale_codes(&db, now)?;
@@ -359,19 +439,11 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Result<Value, OAuthE
     });
     let code_hash = request.code.hash();
     let refused = || OAuthError::invalid_grant("The code is invalid, expired or already used.");
-    let Some(found) = store::exchange_code(&db, &code_hash).await? else {
-        return Ok(Err(refused()));
-    };
-    if found.exchanges > 1 {
-        if let Some(key_id) = &found.key_id {
-            store::revoke_key_by_id(&db, key_id, now).await?;
-        }
-        return Ok(Err(refused()));
-    }
+    let found = store::find_code(&db, &code_hash, &client.id)
+        .await?
+        .ok_or_else(refused)?;
     let stored = StoredCode {
-        client_id: ClientId::parse(&found.client_id).ok_or_else(|| {
-            AppError::Internal("a stored code names a malformed client id".into())
-        })?,
+        client_id: client.id.clone(),
         redirect_uri: found.redirect_uri,
         code_challenge: CodeChallenge::parse(&found.code_challenge)
             .ok_or_else(|| AppError::Internal("a stored code has a malformed challenge".into()))?,
@@ -379,17 +451,27 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Result<Value, OAuthE
         resource: found.resource,
         expires_at_ms: found.expires_at,
     };
-    if let Err(error) = check_code_binding(&stored, &request, now) {
-        return Ok(Err(error));
+    if !proves_possession(&stored, &request) {
+        return Err(refused().into());
     }
+    let count = store::count_exchange(&db, &code_hash, &client.id)
+        .await?
+        .ok_or_else(refused)?;
+    if count.exchanges > 1 {
+        if let Some(key_id) = &count.key_id {
+            store::revoke_key_by_id(&db, key_id, now, RevocationReason::CodeReplay).await?;
+        }
+        return Err(refused().into());
+    }
+    check_code_binding(&stored, &request, now)?;
 
     let secret = ApiKey::generate();
     let key_id = KeyId::generate();
     let label = Label::for_oauth_client(&client.client_name);
     let source = Source::OAuth {
-        client_id: client.id.clone(),
+        client_id: client.id.as_str().to_owned(),
     };
-    store::insert_key_for_code(
+    let minted = store::insert_key_for_code(
         &db,
         &NewKey {
             id: key_id.as_str(),
@@ -403,35 +485,37 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Result<Value, OAuthE
         &code_hash,
     )
     .await?;
-    Ok(Ok(token_response(secret.expose_secret(), &stored.scope)))
+    if !minted {
+        // The code was replayed between our count and the mint: nothing was minted.
+        return Err(refused().into());
+    }
+    Ok(token_response(secret.expose_secret(), &stored.scope))
 }
 
 /// `POST /oauth/revoke` (RFC 7009): a client gives back a token it was issued. Always 200
 /// once the client is authenticated, whether or not the token was valid or its own.
 pub async fn revoke(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    let params = match read_form(&mut req).await {
-        Ok(params) => params,
-        Err(error) => return oauth_error_response(&error),
-    };
+    match revocation(&mut req, deps).await {
+        Ok(()) => {
+            let response = Response::empty()?.with_status(200);
+            set_security_headers(response.headers())?;
+            Ok(response)
+        }
+        Err(failure) => failure.respond(|error| oauth_error_response(&error)),
+    }
+}
+
+async fn revocation(req: &mut Request, deps: &Deps) -> Result<(), Failure<OAuthError>> {
+    let params = read_form(req).await?;
     let authorization = req.headers().get("Authorization")?;
-    let revocation = match parse_revocation_request(&params).and_then(|revocation| {
-        presented_client(&params, authorization.as_deref()).map(|client| (revocation, client))
-    }) {
-        Ok(parsed) => parsed,
-        Err(error) => return oauth_error_response(&error),
-    };
-    let (revocation, presented) = revocation;
+    let revocation = parse_revocation_request(&params)?;
+    let presented = presented_client(&params, authorization.as_deref())?;
     let db = deps.db()?;
-    let client = match authenticated_client(&db, &presented).await? {
-        Ok(client) => client,
-        Err(error) => return oauth_error_response(&error),
-    };
+    let client = authenticated_client(&db, &presented).await?;
     if let Some(key) = ApiKey::parse(&revocation.token) {
         store::revoke_client_key_by_hash(&db, &key.hash(), &client.id, now_ms()).await?;
     }
-    let response = Response::empty()?.with_status(200);
-    set_security_headers(response.headers())?;
-    Ok(response)
+    Ok(())
 }
 
 // ---- responses -------------------------------------------------------------------------
@@ -443,19 +527,31 @@ fn redirect(location: &str) -> Result<Response, AppError> {
     Ok(response)
 }
 
-/// An error the user sees instead of being redirected (an unknown client, or a redirect
-/// URI the client never registered). Plain HTML, text escaped, no script.
-fn error_page(description: &str) -> Result<Response, AppError> {
+/// An authorization request that cannot continue, shown to the user instead of being
+/// redirected: plain HTML, text escaped, no script. When the client should hear about the
+/// error (its redirect URI is a registered one), a link offers the way back and says
+/// where it goes; following it is the user's choice.
+fn error_page(error: &AuthorizeError, origin: &str) -> Result<Response, AppError> {
+    let way_back = match return_link(error, origin) {
+        Some((url, destination)) => format!(
+            "<p>The app asked to be told about problems. <a href=\"{}\">Return to {}</a> \
+             to tell it, then try connecting again from there.</p>",
+            escape_html(&url),
+            escape_html(&destination)
+        ),
+        None => "<p>Go back to the application and try connecting again. \
+                 If it keeps happening, remove the connector and add it anew.</p>"
+            .to_owned(),
+    };
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Authorization failed · Hadron</title>\
          <link rel=\"stylesheet\" href=\"/assets/css/portal.css\"></head>\
          <body><main class=\"oauth-error\"><h1>This sign-in request cannot continue</h1>\
-         <p>{}</p><p>Go back to the application and try connecting again. \
-         If it keeps happening, remove the connector and add it anew.</p>\
+         <p data-oauth-error-message>{}</p>{way_back}\
          <p><a href=\"/app/account/api-keys\">Go to your API keys</a></p></main></body></html>\n",
-        escape_html(description)
+        escape_html(error.description())
     );
     let response = Response::from_html(html)?.with_status(400);
     set_security_headers(response.headers())?;
@@ -491,31 +587,5 @@ mod tests {
             escape_html(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
-    }
-
-    #[test]
-    fn the_consent_page_names_where_the_user_goes_next() {
-        assert_eq!(
-            redirect_destination("http://127.0.0.1:33418/callback"),
-            "127.0.0.1:33418"
-        );
-        assert_eq!(
-            redirect_destination("https://vscode.dev/redirect"),
-            "vscode.dev"
-        );
-        assert_eq!(
-            redirect_destination("cursor://anysphere.cursor-mcp/oauth/callback"),
-            "anysphere.cursor-mcp"
-        );
-        assert_eq!(
-            redirect_destination("com.example.app:/callback"),
-            "the app that handles com.example.app: links"
-        );
-    }
-
-    #[test]
-    fn the_csrf_token_depends_on_the_session() {
-        assert_ne!(consent_csrf_token("a"), consent_csrf_token("b"));
-        assert_eq!(consent_csrf_token("a"), consent_csrf_token("a"));
     }
 }

@@ -1,6 +1,10 @@
 //! Reading requests: where they come from and what their JSON body holds.
 
 use serde_json::{Map, Value};
+use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys;
 use worker::{Context, Env, Request};
 
 use crate::error::AppError;
@@ -84,8 +88,9 @@ pub fn require_json_content_type(req: &Request) -> Result<(), AppError> {
     }
 }
 
-/// The body, refused with 413 past `limit` (by its declared length when there is one, so
-/// an oversized upload is not read at all).
+/// The body, refused with 413 past `limit`: by its declared length when there is one, so
+/// an oversized upload is not read at all, and otherwise (chunked) by reading no more than
+/// `limit` bytes of it.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppError> {
     let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
     if let Some(declared) = req.headers().get("Content-Length")? {
@@ -97,14 +102,43 @@ pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppEr
             return Err(too_large);
         }
     }
-    let bytes = req
-        .bytes()
+    let Some(body) = req.inner().body() else {
+        return Ok(Vec::new());
+    };
+    read_capped(body, limit)
         .await
-        .map_err(|_| AppError::bad_request("unreadable_body", "The body could not be read."))?;
-    if bytes.len() > limit {
-        return Err(too_large);
+        .map_err(|_| AppError::bad_request("unreadable_body", "The body could not be read."))?
+        .ok_or(too_large)
+}
+
+/// Reads a body stream to its end, or stops as soon as it would hold more than `limit`
+/// bytes (`None`): whatever the sender declared, no more than `limit` bytes are buffered.
+///
+/// On stopping early the stream is let go, not cancelled: the runtime then discards the
+/// rest of a request body itself, whereas workerd leaves the response of a request whose
+/// body was cancelled midway hanging (seen with a chunked 10 MB upload).
+pub async fn read_capped(
+    body: web_sys::ReadableStream,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, JsValue> {
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let result: web_sys::ReadableStreamReadResult =
+            JsFuture::from(reader.read()).await?.unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            return Ok(Some(bytes));
+        }
+        let chunk = Uint8Array::new(&result.get_value());
+        let start = bytes.len();
+        let end = start + chunk.length() as usize;
+        if end > limit {
+            reader.release_lock();
+            return Ok(None);
+        }
+        bytes.resize(end, 0);
+        chunk.copy_to(&mut bytes[start..]);
     }
-    Ok(bytes)
 }
 
 /// A string field that may be absent or null.

@@ -52,15 +52,18 @@ pub fn authorization_server_metadata(issuer: &str) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods(),
         // RFC 9207: every authorization response carries `iss`, against mix-up attacks.
         "authorization_response_iss_parameter_supported": true,
+        // A client may name itself by the https URL of its metadata document (MCP
+        // 2025-11-25), instead of registering.
+        "client_id_metadata_document_supported": true,
     })
 }
 
-/// RFC 9728 protected resource metadata for `/mcp`, served at
-/// `/.well-known/oauth-protected-resource/mcp` (and at the path-less well-known URL, for
-/// clients that look there first).
-pub fn protected_resource_metadata(origin: &str) -> Value {
+/// RFC 9728 protected resource metadata naming `resource`: `<origin>/mcp` at
+/// `/.well-known/oauth-protected-resource/mcp`, the origin itself at the path-less
+/// well-known URL (RFC 9728 §3.3: the resource is the URL the document was found for).
+pub fn protected_resource_metadata(origin: &str, resource: &str) -> Value {
     json!({
-        "resource": mcp_resource(origin),
+        "resource": resource,
         "authorization_servers": [origin],
         "scopes_supported": [MCP_SCOPE],
         "bearer_methods_supported": ["header"],
@@ -69,84 +72,4 @@ pub fn protected_resource_metadata(origin: &str) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const ORIGIN: &str = "https://keys.example.com";
-
-    #[test]
-    fn authorization_server_metadata_names_every_endpoint_under_the_issuer() {
-        let metadata = authorization_server_metadata(ORIGIN);
-        assert_eq!(metadata["issuer"], ORIGIN);
-        assert_eq!(
-            metadata["authorization_endpoint"],
-            "https://keys.example.com/oauth/authorize"
-        );
-        assert_eq!(
-            metadata["token_endpoint"],
-            "https://keys.example.com/oauth/token"
-        );
-        assert_eq!(
-            metadata["registration_endpoint"],
-            "https://keys.example.com/oauth/register"
-        );
-        assert_eq!(
-            metadata["revocation_endpoint"],
-            "https://keys.example.com/oauth/revoke"
-        );
-    }
-
-    #[test]
-    fn authorization_server_metadata_offers_only_the_code_flow_with_s256() {
-        let metadata = authorization_server_metadata(ORIGIN);
-        assert_eq!(metadata["response_types_supported"], json!(["code"]));
-        assert_eq!(metadata["response_modes_supported"], json!(["query"]));
-        assert_eq!(
-            metadata["grant_types_supported"],
-            json!(["authorization_code"])
-        );
-        assert_eq!(
-            metadata["code_challenge_methods_supported"],
-            json!(["S256"])
-        );
-        assert_eq!(metadata["scopes_supported"], json!(["mcp"]));
-        assert_eq!(
-            metadata["authorization_response_iss_parameter_supported"],
-            true
-        );
-    }
-
-    #[test]
-    fn public_and_secret_clients_are_both_advertised() {
-        let metadata = authorization_server_metadata(ORIGIN);
-        let methods = json!(["none", "client_secret_post", "client_secret_basic"]);
-        assert_eq!(metadata["token_endpoint_auth_methods_supported"], methods);
-        assert_eq!(
-            metadata["revocation_endpoint_auth_methods_supported"],
-            methods
-        );
-    }
-
-    #[test]
-    fn protected_resource_metadata_points_at_this_origin() {
-        let metadata = protected_resource_metadata(ORIGIN);
-        assert_eq!(metadata["resource"], "https://keys.example.com/mcp");
-        assert_eq!(metadata["authorization_servers"], json!([ORIGIN]));
-        assert_eq!(metadata["bearer_methods_supported"], json!(["header"]));
-        assert_eq!(metadata["scopes_supported"], json!(["mcp"]));
-        assert_eq!(metadata["resource_name"], "Hadron MCP");
-    }
-
-    #[test]
-    fn the_resource_server_and_the_authorization_server_agree_on_the_issuer() {
-        let resource = protected_resource_metadata(ORIGIN);
-        let server = authorization_server_metadata(ORIGIN);
-        assert_eq!(resource["authorization_servers"][0], server["issuer"]);
-    }
-
-    #[test]
-    fn local_development_origins_work_too() {
-        let metadata = protected_resource_metadata("http://localhost:8787");
-        assert_eq!(metadata["resource"], "http://localhost:8787/mcp");
-    }
-}
+mod tests;

@@ -8,8 +8,11 @@
 
 pub mod authorize;
 pub mod base64;
+pub mod consent;
+pub mod error;
 pub mod form;
 pub mod metadata;
+pub mod metadata_document;
 pub mod pkce;
 pub mod redirect_uri;
 pub mod registration;

@@ -6,9 +6,16 @@
 //! 1. [`parse_token_request`] (form body + `Authorization` header).
 //! 2. Look up the client by `request.client.client_id` (unknown → [`OAuthError::invalid_client`])
 //!    and [`authenticate_client`] with its registered method and secret hash.
-//! 3. Find the code by [`AuthorizationCode::hash`] and delete it in the same step, so it
-//!    is single-use even when the exchange then fails (unknown → `invalid_grant`).
-//! 4. [`check_code_binding`], then mint the key and answer [`token_response`].
+//! 3. Find the code by [`AuthorizationCode::hash`] *and this client*: a code issued to
+//!    another client is `invalid_grant` and changes nothing.
+//! 4. [`proves_possession`]: only a presenter that also holds the PKCE verifier (and the
+//!    redirect URI) goes on; anyone else — who may have read the code in a browser history
+//!    or a log — gets `invalid_grant` and changes nothing.
+//! 5. Count the exchange atomically. A second exchange by the code's own client with its
+//!    verifier is a replay: the key the first one minted is revoked (RFC 6749 §4.1.2),
+//!    and the answer is `invalid_grant`.
+//! 6. [`check_code_binding`] (expiry, resource), then mint the key — revoking the client's
+//!    earlier key for the same user in the same batch — and answer [`token_response`].
 
 use std::fmt;
 
@@ -16,7 +23,9 @@ use serde_json::{json, Value};
 
 use super::authorize::{is_resource, AuthorizeRequest};
 use super::base64::decode_standard;
+use super::error::{OAuthError, OAuthErrorCode};
 use super::form::{self, Duplicated};
+use super::metadata_document::DocumentUrl;
 use super::pkce::{verify_s256, CodeChallenge, CodeVerifier};
 use super::registration::{client_secret_matches, ClientId, TokenEndpointAuthMethod};
 use crate::crypto::{is_lower_hex, random_hex, sha256_hex};
@@ -29,79 +38,6 @@ const _: () = assert!(CODE_TTL_MS > 0 && CODE_TTL_MS <= 10 * 60 * 1000);
 /// Response headers for every token endpoint answer that carries a token (RFC 6749 §5.1).
 pub const TOKEN_RESPONSE_HEADERS: [(&str, &str); 2] =
     [("Cache-Control", "no-store"), ("Pragma", "no-cache")];
-
-/// The `error` values of RFC 6749 §5.2, plus RFC 8707's `invalid_target`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OAuthErrorCode {
-    InvalidRequest,
-    InvalidClient,
-    InvalidGrant,
-    UnauthorizedClient,
-    UnsupportedGrantType,
-    InvalidScope,
-    InvalidTarget,
-}
-
-impl OAuthErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OAuthErrorCode::InvalidRequest => "invalid_request",
-            OAuthErrorCode::InvalidClient => "invalid_client",
-            OAuthErrorCode::InvalidGrant => "invalid_grant",
-            OAuthErrorCode::UnauthorizedClient => "unauthorized_client",
-            OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
-            OAuthErrorCode::InvalidScope => "invalid_scope",
-            OAuthErrorCode::InvalidTarget => "invalid_target",
-        }
-    }
-}
-
-/// An error of the token or revocation endpoint, answered as RFC 6749 §5.2 JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OAuthError {
-    pub error: OAuthErrorCode,
-    /// Printable ASCII without `"` or `\`, as RFC 6749 §5.2 requires.
-    pub description: String,
-}
-
-impl OAuthError {
-    pub fn new(error: OAuthErrorCode, description: impl Into<String>) -> Self {
-        OAuthError {
-            error,
-            description: description.into(),
-        }
-    }
-
-    pub fn invalid_request(description: impl Into<String>) -> Self {
-        Self::new(OAuthErrorCode::InvalidRequest, description)
-    }
-
-    pub fn invalid_client(description: impl Into<String>) -> Self {
-        Self::new(OAuthErrorCode::InvalidClient, description)
-    }
-
-    pub fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::new(OAuthErrorCode::InvalidGrant, description)
-    }
-
-    /// 401 for a failed client authentication, 400 for everything else (RFC 6749 §5.2).
-    pub fn status(&self) -> u16 {
-        match self.error {
-            OAuthErrorCode::InvalidClient => 401,
-            _ => 400,
-        }
-    }
-
-    /// The `WWW-Authenticate` header a 401 must carry. We always challenge with Basic,
-    /// the header scheme a client may authenticate with here.
-    pub fn www_authenticate(&self) -> Option<&'static str> {
-        (self.error == OAuthErrorCode::InvalidClient).then_some("Basic realm=\"oauth\"")
-    }
-
-    pub fn to_json(&self) -> Value {
-        json!({ "error": self.error.as_str(), "error_description": self.description })
-    }
-}
 
 impl From<Duplicated> for OAuthError {
     fn from(Duplicated(name): Duplicated) -> Self {
@@ -222,7 +158,10 @@ pub fn parse_basic_credentials(header: Option<&str>) -> BasicCredentials {
 
 /// The client making a token or revocation request, and the secret it presented, if any.
 pub struct PresentedClient {
+    /// The id it is recorded under: as presented, or derived from its document URL.
     pub client_id: ClientId,
+    /// Presented as the URL of a Client ID Metadata Document rather than a `dcr_` id.
+    pub by_document: bool,
     secret: Option<String>,
 }
 
@@ -236,6 +175,7 @@ impl fmt::Debug for PresentedClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PresentedClient")
             .field("client_id", &self.client_id)
+            .field("by_document", &self.by_document)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -278,10 +218,18 @@ pub fn presented_client(
             (id.to_owned(), body_secret.map(str::to_owned))
         }
     };
-    let client_id =
-        ClientId::parse(&raw_id).ok_or_else(|| OAuthError::invalid_client("Unknown client."))?;
+    let unknown = || OAuthError::invalid_client("Unknown client.");
+    let (client_id, by_document) = if DocumentUrl::looks_like_url(&raw_id) {
+        // Lenient about loopback documents: only a URL the authorization endpoint accepted
+        // (and stored) can be a known client here.
+        let url = DocumentUrl::parse(&raw_id, true).map_err(|_| unknown())?;
+        (url.internal_id(), true)
+    } else {
+        (ClientId::parse(&raw_id).ok_or_else(unknown)?, false)
+    };
     Ok(PresentedClient {
         client_id,
+        by_document,
         // An empty secret (`id:` in Basic) is no secret, as an empty parameter is none.
         secret: secret.filter(|secret| !secret.is_empty()),
     })
@@ -378,24 +326,29 @@ pub fn parse_token_request(
     })
 }
 
+/// True when the presenter is the code's own client and holds what only that client has:
+/// the PKCE verifier (and the redirect URI, when it sends one). Only such a presenter may
+/// count as an exchange — and so only it can trigger replay protection.
+pub fn proves_possession(stored: &StoredCode, request: &TokenRequest) -> bool {
+    stored.client_id == request.client.client_id
+        && request
+            .redirect_uri
+            .as_ref()
+            .is_none_or(|presented| *presented == stored.redirect_uri)
+        && verify_s256(&request.code_verifier, &stored.code_challenge)
+}
+
 /// Checks that `stored` (the code the request's code hashes to) was issued for this very
-/// exchange. Every mismatch is `invalid_grant` — a code issued to another client included
-/// (RFC 6749 §5.2) — with one message, so the response does not tell an attacker which
-/// part was wrong; a resource other than the one the code was issued for is RFC 8707's
-/// `invalid_target`.
+/// exchange and is still valid. Every mismatch is `invalid_grant` — a code issued to
+/// another client included (RFC 6749 §5.2) — with one message, so the response does not
+/// tell an attacker which part was wrong; a resource other than the one the code was
+/// issued for is RFC 8707's `invalid_target`.
 pub fn check_code_binding(
     stored: &StoredCode,
     request: &TokenRequest,
     now_ms: i64,
 ) -> Result<(), OAuthError> {
-    let bound = now_ms < stored.expires_at_ms
-        && stored.client_id == request.client.client_id
-        && request
-            .redirect_uri
-            .as_ref()
-            .is_none_or(|presented| *presented == stored.redirect_uri)
-        && verify_s256(&request.code_verifier, &stored.code_challenge);
-    if !bound {
+    if !(now_ms < stored.expires_at_ms && proves_possession(stored, request)) {
         return Err(OAuthError::invalid_grant(
             "The code is invalid, expired or already used, or was issued for another client, redirect_uri or code_verifier.",
         ));
@@ -420,487 +373,4 @@ pub fn token_response(access_token: &str, scope: &str) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::oauth::registration::ClientSecret;
-
-    const CLIENT: &str = "dcr_0123456789abcdef0123456789abcdef";
-    const OTHER_CLIENT: &str = "dcr_fedcba9876543210fedcba9876543210";
-    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-    const REDIRECT: &str = "http://127.0.0.1:51004/callback";
-    const RESOURCE: &str = "https://keys.example.com/mcp";
-    const NOW: i64 = 1_795_847_984_123;
-
-    fn code() -> String {
-        "ab".repeat(32)
-    }
-
-    fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn good_body() -> Vec<(String, String)> {
-        params(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-            ("client_id", CLIENT),
-            ("resource", RESOURCE),
-        ])
-    }
-
-    fn with(name: &str, value: &str) -> Vec<(String, String)> {
-        let mut body: Vec<_> = good_body().into_iter().filter(|(k, _)| k != name).collect();
-        body.push((name.to_owned(), value.to_owned()));
-        body
-    }
-
-    fn without(name: &str) -> Vec<(String, String)> {
-        good_body().into_iter().filter(|(k, _)| k != name).collect()
-    }
-
-    fn error_of(body: &[(String, String)], header: Option<&str>) -> OAuthErrorCode {
-        parse_token_request(body, header)
-            .expect_err("request should fail")
-            .error
-    }
-
-    fn stored() -> StoredCode {
-        StoredCode {
-            client_id: ClientId::parse(CLIENT).unwrap(),
-            redirect_uri: REDIRECT.to_owned(),
-            code_challenge: CodeChallenge::parse(CHALLENGE).unwrap(),
-            scope: "mcp".to_owned(),
-            resource: RESOURCE.to_owned(),
-            expires_at_ms: NOW + CODE_TTL_MS,
-        }
-    }
-
-    fn basic(id: &str, secret: &str) -> String {
-        format!(
-            "Basic {}",
-            encode_standard(format!("{id}:{secret}").as_bytes())
-        )
-    }
-
-    /// Test-only standard Base64 encoder, to build Basic headers.
-    fn encode_standard(bytes: &[u8]) -> String {
-        super::super::base64::encode_url_no_pad(bytes)
-            .replace('-', "+")
-            .replace('_', "/")
-            + &"=".repeat((3 - bytes.len() % 3) % 3)
-    }
-
-    #[test]
-    fn a_public_client_exchange_parses() {
-        let request = parse_token_request(&good_body(), None).expect("valid request");
-        assert_eq!(request.client.client_id.as_str(), CLIENT);
-        assert!(!request.client.has_secret());
-        assert_eq!(request.code.expose_secret(), code());
-        assert_eq!(request.redirect_uri.as_deref(), Some(REDIRECT));
-        assert_eq!(request.resources, [RESOURCE]);
-    }
-
-    #[test]
-    fn the_resource_is_optional() {
-        assert!(parse_token_request(&without("resource"), None)
-            .unwrap()
-            .resources
-            .is_empty());
-    }
-
-    #[test]
-    fn the_grant_type_must_be_authorization_code() {
-        assert_eq!(
-            error_of(&without("grant_type"), None),
-            OAuthErrorCode::InvalidRequest
-        );
-        for grant in [
-            "refresh_token",
-            "client_credentials",
-            "password",
-            "AUTHORIZATION_CODE",
-        ] {
-            assert_eq!(
-                error_of(&with("grant_type", grant), None),
-                OAuthErrorCode::UnsupportedGrantType,
-                "{grant}"
-            );
-        }
-    }
-
-    #[test]
-    fn missing_parameters_are_invalid_requests() {
-        for name in ["code", "code_verifier"] {
-            assert_eq!(
-                error_of(&without(name), None),
-                OAuthErrorCode::InvalidRequest,
-                "{name}"
-            );
-            assert_eq!(
-                error_of(&with(name, ""), None),
-                OAuthErrorCode::InvalidRequest,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn repeated_parameters_are_invalid_requests() {
-        for name in [
-            "grant_type",
-            "code",
-            "redirect_uri",
-            "code_verifier",
-            "client_id",
-        ] {
-            let mut body = good_body();
-            let value = body.iter().find(|(k, _)| k == name).unwrap().1.clone();
-            body.push((name.to_owned(), value));
-            assert_eq!(
-                error_of(&body, None),
-                OAuthErrorCode::InvalidRequest,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_code_of_the_wrong_shape_is_an_invalid_grant() {
-        for bad in ["abc", &"AB".repeat(32), &"ab".repeat(33)] {
-            assert_eq!(
-                error_of(&with("code", bad), None),
-                OAuthErrorCode::InvalidGrant,
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_malformed_code_verifier_is_an_invalid_request() {
-        for bad in ["short", &"a".repeat(129), &format!("{}+", "a".repeat(43))] {
-            assert_eq!(
-                error_of(&with("code_verifier", bad), None),
-                OAuthErrorCode::InvalidRequest
-            );
-        }
-    }
-
-    #[test]
-    fn a_request_without_any_client_identification_is_an_invalid_client() {
-        let error = parse_token_request(&without("client_id"), None).unwrap_err();
-        assert_eq!(error.error, OAuthErrorCode::InvalidClient);
-        assert_eq!(error.status(), 401);
-        assert!(error.www_authenticate().is_some());
-    }
-
-    #[test]
-    fn a_malformed_client_id_is_an_invalid_client() {
-        assert_eq!(
-            error_of(&with("client_id", "claude"), None),
-            OAuthErrorCode::InvalidClient
-        );
-    }
-
-    #[test]
-    fn a_secret_in_the_body_is_read() {
-        let request = parse_token_request(&with("client_secret", "s3cret"), None).unwrap();
-        assert!(request.client.has_secret());
-    }
-
-    #[test]
-    fn basic_credentials_identify_the_client() {
-        let header = basic(CLIENT, "s3cret");
-        let request = parse_token_request(&without("client_id"), Some(&header)).unwrap();
-        assert_eq!(request.client.client_id.as_str(), CLIENT);
-        assert!(request.client.has_secret());
-        // The same client_id in the body is fine.
-        assert!(parse_token_request(&good_body(), Some(&header)).is_ok());
-    }
-
-    #[test]
-    fn basic_credentials_are_form_decoded() {
-        let header = basic(CLIENT, "a%3Ab+c");
-        assert_eq!(
-            parse_basic_credentials(Some(&header)),
-            BasicCredentials::Present {
-                client_id: CLIENT.to_owned(),
-                secret: "a:b c".to_owned()
-            }
-        );
-    }
-
-    #[test]
-    fn the_basic_scheme_is_case_insensitive_and_other_schemes_are_ignored() {
-        let encoded = encode_standard(format!("{CLIENT}:x").as_bytes());
-        assert!(matches!(
-            parse_basic_credentials(Some(&format!("bAsIc {encoded}"))),
-            BasicCredentials::Present { .. }
-        ));
-        assert_eq!(
-            parse_basic_credentials(Some("Bearer abc")),
-            BasicCredentials::Absent
-        );
-        assert_eq!(parse_basic_credentials(None), BasicCredentials::Absent);
-    }
-
-    #[test]
-    fn malformed_basic_credentials_are_an_invalid_client() {
-        for header in [
-            "Basic".to_owned(),
-            "Basic !!!".to_owned(),
-            format!("Basic {}", encode_standard(b"no-colon")),
-            format!("Basic {}", encode_standard(b":secret")),
-            format!("Basic {}", encode_standard(b"id:%zz")),
-            format!("Basic {}", encode_standard(&[0xff, b':', b'x'])),
-        ] {
-            assert_eq!(
-                error_of(&without("client_id"), Some(&header)),
-                OAuthErrorCode::InvalidClient,
-                "{header}"
-            );
-        }
-    }
-
-    #[test]
-    fn basic_credentials_and_a_body_secret_together_are_refused() {
-        let header = basic(CLIENT, "s3cret");
-        assert_eq!(
-            error_of(&with("client_secret", "s3cret"), Some(&header)),
-            OAuthErrorCode::InvalidRequest
-        );
-    }
-
-    #[test]
-    fn a_body_client_id_that_contradicts_the_header_is_refused() {
-        let header = basic(CLIENT, "s3cret");
-        assert_eq!(
-            error_of(&with("client_id", OTHER_CLIENT), Some(&header)),
-            OAuthErrorCode::InvalidClient
-        );
-    }
-
-    #[test]
-    fn an_empty_basic_secret_is_no_secret() {
-        let header = basic(CLIENT, "");
-        let request = parse_token_request(&without("client_id"), Some(&header)).unwrap();
-        assert!(!request.client.has_secret());
-    }
-
-    #[test]
-    fn public_clients_authenticate_without_a_secret_and_fail_with_one() {
-        let public = presented_client(&good_body(), None).unwrap();
-        assert!(authenticate_client(&public, TokenEndpointAuthMethod::None, None).is_ok());
-        let with_secret = presented_client(&with("client_secret", "x"), None).unwrap();
-        let error =
-            authenticate_client(&with_secret, TokenEndpointAuthMethod::None, None).unwrap_err();
-        assert_eq!(error.error, OAuthErrorCode::InvalidClient);
-    }
-
-    #[test]
-    fn secret_clients_must_present_the_right_secret_by_header_or_body() {
-        let secret = ClientSecret::generate();
-        let hash = secret.hash();
-        for method in [
-            TokenEndpointAuthMethod::ClientSecretBasic,
-            TokenEndpointAuthMethod::ClientSecretPost,
-        ] {
-            let by_body =
-                presented_client(&with("client_secret", secret.expose_secret()), None).unwrap();
-            assert!(authenticate_client(&by_body, method, Some(&hash)).is_ok());
-            let header = basic(CLIENT, secret.expose_secret());
-            let by_header = presented_client(&without("client_id"), Some(&header)).unwrap();
-            assert!(authenticate_client(&by_header, method, Some(&hash)).is_ok());
-
-            let wrong = presented_client(&with("client_secret", "wrong"), None).unwrap();
-            assert!(authenticate_client(&wrong, method, Some(&hash)).is_err());
-            let none = presented_client(&good_body(), None).unwrap();
-            assert!(authenticate_client(&none, method, Some(&hash)).is_err());
-            assert!(authenticate_client(&by_body, method, None).is_err());
-        }
-    }
-
-    #[test]
-    fn a_code_bound_to_this_exchange_passes() {
-        let request = parse_token_request(&good_body(), None).unwrap();
-        assert_eq!(check_code_binding(&stored(), &request, NOW), Ok(()));
-        let without_resource = parse_token_request(&without("resource"), None).unwrap();
-        assert_eq!(
-            check_code_binding(&stored(), &without_resource, NOW),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn an_expired_code_is_an_invalid_grant() {
-        let request = parse_token_request(&good_body(), None).unwrap();
-        let expires = stored().expires_at_ms;
-        assert!(check_code_binding(&stored(), &request, expires - 1).is_ok());
-        assert_eq!(
-            check_code_binding(&stored(), &request, expires)
-                .unwrap_err()
-                .error,
-            OAuthErrorCode::InvalidGrant
-        );
-    }
-
-    #[test]
-    fn a_code_issued_to_another_client_is_an_invalid_grant() {
-        let request = parse_token_request(&with("client_id", OTHER_CLIENT), None).unwrap();
-        let error = check_code_binding(&stored(), &request, NOW).unwrap_err();
-        assert_eq!(error.error, OAuthErrorCode::InvalidGrant);
-        assert_eq!(error.status(), 400);
-    }
-
-    #[test]
-    fn a_left_out_redirect_uri_is_fine_since_pkce_binds_the_code() {
-        for body in [without("redirect_uri"), with("redirect_uri", "")] {
-            let request = parse_token_request(&body, None).expect("valid without redirect_uri");
-            assert_eq!(request.redirect_uri, None);
-            assert!(check_code_binding(&stored(), &request, NOW).is_ok());
-        }
-    }
-
-    #[test]
-    fn a_different_redirect_uri_is_an_invalid_grant() {
-        for uri in [
-            "http://127.0.0.1:51005/callback",
-            "http://127.0.0.1:51004/callback/",
-            "http://127.0.0.1/callback",
-        ] {
-            let request = parse_token_request(&with("redirect_uri", uri), None).unwrap();
-            assert_eq!(
-                check_code_binding(&stored(), &request, NOW)
-                    .unwrap_err()
-                    .error,
-                OAuthErrorCode::InvalidGrant,
-                "{uri}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_wrong_code_verifier_is_an_invalid_grant() {
-        let request = parse_token_request(&with("code_verifier", &"a".repeat(43)), None).unwrap();
-        assert_eq!(
-            check_code_binding(&stored(), &request, NOW)
-                .unwrap_err()
-                .error,
-            OAuthErrorCode::InvalidGrant
-        );
-    }
-
-    #[test]
-    fn every_binding_failure_reads_the_same() {
-        let wrong_client = parse_token_request(&with("client_id", OTHER_CLIENT), None).unwrap();
-        let wrong_verifier =
-            parse_token_request(&with("code_verifier", &"a".repeat(43)), None).unwrap();
-        assert_eq!(
-            check_code_binding(&stored(), &wrong_client, NOW),
-            check_code_binding(&stored(), &wrong_verifier, NOW)
-        );
-    }
-
-    #[test]
-    fn another_resource_is_an_invalid_target() {
-        let request =
-            parse_token_request(&with("resource", "https://evil.example/mcp"), None).unwrap();
-        assert_eq!(
-            check_code_binding(&stored(), &request, NOW)
-                .unwrap_err()
-                .error,
-            OAuthErrorCode::InvalidTarget
-        );
-        let slash = parse_token_request(&with("resource", &format!("{RESOURCE}/")), None).unwrap();
-        assert!(check_code_binding(&stored(), &slash, NOW).is_ok());
-    }
-
-    #[test]
-    fn codes_are_64_hex_characters_stored_as_their_hash() {
-        let code = AuthorizationCode::generate();
-        assert!(is_lower_hex(code.expose_secret(), 64));
-        let parsed = AuthorizationCode::parse(code.expose_secret()).unwrap();
-        assert_eq!(parsed.hash(), code.hash());
-        assert_eq!(code.hash(), sha256_hex(code.expose_secret().as_bytes()));
-        assert_ne!(AuthorizationCode::generate().hash(), code.hash());
-        assert!(!format!("{code:?}").contains(code.expose_secret()));
-    }
-
-    #[test]
-    fn a_stored_code_carries_the_approved_request_and_its_expiry() {
-        let request = AuthorizeRequest {
-            client_id: ClientId::parse(CLIENT).unwrap(),
-            redirect_uri: REDIRECT.to_owned(),
-            state: Some("s".to_owned()),
-            code_challenge: CodeChallenge::parse(CHALLENGE).unwrap(),
-            scope: "mcp".to_owned(),
-            resource: RESOURCE.to_owned(),
-        };
-        assert_eq!(StoredCode::for_request(&request, NOW), stored());
-    }
-
-    #[test]
-    fn the_token_response_is_a_bearer_key_without_expiry_or_refresh_token() {
-        let body = token_response("hdr_user_abc", "mcp");
-        assert_eq!(
-            body,
-            json!({ "access_token": "hdr_user_abc", "token_type": "Bearer", "scope": "mcp" })
-        );
-        assert!(TOKEN_RESPONSE_HEADERS.contains(&("Cache-Control", "no-store")));
-    }
-
-    #[test]
-    fn errors_serialise_as_rfc_6749_bodies() {
-        let error = OAuthError::invalid_grant("nope");
-        assert_eq!(
-            error.to_json(),
-            json!({ "error": "invalid_grant", "error_description": "nope" })
-        );
-        assert_eq!(error.status(), 400);
-        assert_eq!(error.www_authenticate(), None);
-        assert_eq!(OAuthError::invalid_client("x").status(), 401);
-    }
-
-    #[test]
-    fn every_error_code_has_its_rfc_name() {
-        let names: Vec<&str> = [
-            OAuthErrorCode::InvalidRequest,
-            OAuthErrorCode::InvalidClient,
-            OAuthErrorCode::InvalidGrant,
-            OAuthErrorCode::UnauthorizedClient,
-            OAuthErrorCode::UnsupportedGrantType,
-            OAuthErrorCode::InvalidScope,
-            OAuthErrorCode::InvalidTarget,
-        ]
-        .into_iter()
-        .map(OAuthErrorCode::as_str)
-        .collect();
-        assert_eq!(
-            names,
-            [
-                "invalid_request",
-                "invalid_client",
-                "invalid_grant",
-                "unauthorized_client",
-                "unsupported_grant_type",
-                "invalid_scope",
-                "invalid_target"
-            ]
-        );
-    }
-
-    #[test]
-    fn debug_output_never_contains_presented_secrets() {
-        let request = parse_token_request(&with("client_secret", "topsecretvalue"), None).unwrap();
-        let printed = format!("{request:?}");
-        assert!(!printed.contains("topsecretvalue"));
-        assert!(!printed.contains(VERIFIER));
-        assert!(!printed.contains(&code()));
-        let header = basic(CLIENT, "topsecretvalue");
-        assert!(!format!("{:?}", parse_basic_credentials(Some(&header))).contains("topsecretvalue"));
-    }
-}
+mod tests;

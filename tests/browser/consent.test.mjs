@@ -130,7 +130,7 @@ describe('the OAuth consent page', () => {
         `${CLIENT_NAME} — name provided by the app, not verified by Hadron`);
       assert.match(client.client_id, /^dcr_[0-9a-f]{32}$/);
       assert.equal(await page.locator('#client-id').textContent(), client.client_id);
-      assert.equal(await page.locator('#redirect-destination').textContent(), `127.0.0.1:${callbackPort}`);
+      assert.equal(await page.locator('#redirect-destination').textContent(), 'an app on this computer');
       assert.equal(await page.locator('#redirect-uri').textContent(), `http://127.0.0.1:${callbackPort}/callback`);
       assert.equal(await page.locator('#user-email').textContent(), user.email);
       const grants = await textOf(page.locator('.consent-grants'));
@@ -258,7 +258,7 @@ describe('the OAuth consent page', () => {
       await problem.waitFor();
       assert.equal(await page.locator('main h1').textContent(), 'This connection request can’t continue');
       assert.match(await problem.textContent(), /No client is registered under this client_id/);
-      assert.equal(await problem.getByRole('link', { name: 'Return to the app' }).count(), 0);
+      assert.equal(await problem.getByRole('link', { name: 'Return to an app on this computer' }).count(), 0);
       assert.equal(await problem.getByRole('link', { name: 'Go to your API keys' }).getAttribute('href'), API_KEYS_PATH);
       assert.equal(await page.getByRole('button', { name: 'Approve' }).isVisible(), false);
       assert.equal(await page.getByRole('button', { name: 'Deny' }).isVisible(), false);
@@ -269,7 +269,7 @@ describe('the OAuth consent page', () => {
       assert.equal(await page.getByRole('button', { name: 'Approve' }).isVisible(), false);
       await screenshot(page, 'consent-invalid-request.png');
       await assertClean(page, watcher);
-      await problem.getByRole('link', { name: 'Return to the app' }).click();
+      await problem.getByRole('link', { name: 'Return to an app on this computer' }).click();
       const back = await callbackUrl(page);
       assert.equal(back.searchParams.get('error'), 'invalid_scope');
       assert.equal(back.searchParams.get('state'), 'bad-scope');
@@ -325,13 +325,13 @@ describe('the OAuth consent page', () => {
       await page.route(CONSENT_API, (route) => (route.request().method() !== 'POST' ? route.continue() : route.fulfill({
         status: 400,
         contentType: 'application/json',
-        body: JSON.stringify({ error: { code: 'invalid_authorization_request', message: '<img src=x onerror=alert(2)> went away.' }, redirect_to: returnTo }),
+        body: JSON.stringify({ error: { code: 'invalid_authorization_request', message: '<img src=x onerror=alert(2)> went away.' }, redirect_to: returnTo, redirect_destination: 'an app on this computer' }),
       })));
       await approve.click();
       const problem = page.locator('#consent-problem');
       await problem.waitFor();
       assert.equal(await problem.locator('p').first().textContent(), '<img src=x onerror=alert(2)> went away.');
-      assert.equal(await problem.getByRole('link', { name: 'Return to the app' }).getAttribute('href'), returnTo);
+      assert.equal(await problem.getByRole('link', { name: 'Return to an app on this computer' }).getAttribute('href'), returnTo);
       assert.equal(await approve.isVisible(), false, 'no buttons for a request that cannot be decided');
       assert.equal(await page.locator('img[src="x"]').count(), 0);
       await page.unroute(CONSENT_API);

@@ -195,7 +195,7 @@ describe('/mcp', () => {
     assert.equal(refused.status, 401);
     assert.equal(
       refused.headers.get('www-authenticate'),
-      `Bearer resource_metadata="${app.baseUrl}/.well-known/oauth-protected-resource/mcp", error="invalid_token"`,
+      `Bearer resource_metadata="${app.baseUrl}/.well-known/oauth-protected-resource/mcp", scope="mcp", error="invalid_token"`,
     );
   });
 
@@ -276,7 +276,7 @@ describe('/mcp', () => {
   });
 
   test('missing and bad bearer tokens get 401 with the resource metadata, and the same body', async () => {
-    const metadata = `Bearer resource_metadata="${app.baseUrl}/.well-known/oauth-protected-resource/mcp"`;
+    const metadata = `Bearer resource_metadata="${app.baseUrl}/.well-known/oauth-protected-resource/mcp", scope="mcp"`;
     const missing = await app.client.mcp(null, rpc('ping'));
     assert.equal(missing.status, 401);
     assert.equal(missing.headers.get('www-authenticate'), metadata);
@@ -297,12 +297,15 @@ describe('/mcp', () => {
     assert.equal(basic.headers.get('www-authenticate'), metadata);
   });
 
-  test('the protected resource metadata points at this origin', async () => {
-    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+  test('the protected resource metadata points at this origin; the path-less one names the origin (RFC 9728 §3.3)', async () => {
+    for (const [path, resource] of [
+      ['/.well-known/oauth-protected-resource/mcp', `${app.baseUrl}/mcp`],
+      ['/.well-known/oauth-protected-resource', app.baseUrl],
+    ]) {
       const response = await fetch(app.baseUrl + path);
       assert.equal(response.status, 200);
       const body = await response.json();
-      assert.equal(body.resource, `${app.baseUrl}/mcp`);
+      assert.equal(body.resource, resource, path);
       assert.deepEqual(body.authorization_servers, [app.baseUrl]);
     }
   });

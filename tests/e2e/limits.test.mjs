@@ -44,24 +44,18 @@ test('a successful sign-in clears earlier failures', async () => {
   }
 });
 
-test('many invalid bearer tokens from one client are refused with 429, valid keys still work', async () => {
+test('every invalid bearer token gets 401, however many come (the MCP spec\'s MUST), and valid keys still work', async () => {
   const owner = await signedUpClient(app.baseUrl, 'bearer');
   const { secret } = (await owner.mint('valid during the flood')).body;
   const client = new Client(app.baseUrl);
-  // The limiter allows 100 failures per 10 s window; 250 quick attempts fill at least one
-  // window even if they straddle a window boundary.
-  const statuses = [];
-  let retryAfter = null;
-  for (let attempt = 0; attempt < 250; attempt += 1) {
+  const statuses = new Set();
+  for (let attempt = 0; attempt < 150; attempt += 1) {
     const response = await client.mcp(`hdr_user_${attempt.toString(16).padStart(64, '0')}`, rpc('ping'));
-    statuses.push(response.status);
-    if (response.status === 429) retryAfter ??= response.headers.get('retry-after');
+    statuses.add(response.status);
   }
-  assert.ok(statuses.includes(429), 'the flood was limited');
-  assert.ok(statuses.every((status) => status === 401 || status === 429), `${new Set(statuses)}`);
-  assert.equal(retryAfter, '10');
+  assert.deepEqual([...statuses], [401], 'never a 429 for an invalid token');
   const valid = await client.mcp(secret, rpc('ping'));
-  assert.equal(valid.status, 200, 'a valid key is never slowed by the failure limit');
+  assert.equal(valid.status, 200);
 });
 
 test('each request writes one structured log line, with the key id and never a secret', async () => {

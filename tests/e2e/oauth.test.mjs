@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { query, spawnApp } from '../support/app.mjs';
 import { KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
-import { authorizeParams, decide, exchangeCode, getAuthorize, pkcePair, registerClient } from '../support/oauth.mjs';
+import { authorizeParams, decide, exchangeCode, getAuthorize, pkcePair, registerClient, returnLink } from '../support/oauth.mjs';
 
 let app;
 let user;
@@ -168,7 +168,7 @@ describe('authorization and token', () => {
     assert.equal(token.status, 200, token.text);
   });
 
-  test('errors after the redirect URI is trusted go back to it with error, state and iss', async () => {
+  test('errors for a trusted redirect URI are shown with a link back to it (error, state, iss), never redirected', async () => {
     const { challenge } = pkcePair();
     const cases = [
       [{ code_challenge: undefined }, 'invalid_request'],
@@ -179,8 +179,12 @@ describe('authorization and token', () => {
     ];
     for (const [overrides, error] of cases) {
       const response = await getAuthorize(app.baseUrl, authorizeParams(app.baseUrl, client, { challenge, ...overrides }));
-      assert.equal(response.status, 302, JSON.stringify(overrides));
-      const location = new URL(response.headers.get('location'));
+      assert.equal(response.status, 400, JSON.stringify(overrides));
+      assert.equal(response.headers.get('location'), null, 'no redirect before the user decided');
+      const link = returnLink(response.text);
+      assert.ok(link, `a link back to the client: ${response.text}`);
+      assert.match(link.text, /Return to an app on this computer/);
+      const location = new URL(link.href);
       assert.equal(`${location.origin}${location.pathname}`, client.redirect_uris[0]);
       assert.equal(location.searchParams.get('error'), error, JSON.stringify(overrides));
       assert.equal(location.searchParams.get('state'), 'state-123');
@@ -223,7 +227,10 @@ describe('authorization and token', () => {
     assert.equal(details.body.client.name, 'Test MCP client');
     assert.equal(details.body.client.name_is_self_declared, true);
     assert.equal(details.body.client.id, client.client_id);
-    assert.equal(details.body.redirect_destination, '127.0.0.1:43123');
+    assert.equal(details.body.redirect_destination, 'an app on this computer');
+    assert.deepEqual(details.body.destination, { kind: 'this_computer', label: 'an app on this computer' });
+    assert.equal(details.body.client.kind, 'registered');
+    assert.equal(details.body.client.vouched_by, null);
     assert.equal(details.body.user.email, user.email);
   });
 

@@ -75,3 +75,14 @@ export async function exchangeCode(baseUrl, fields, headers = {}) {
   });
   return readResponse(response);
 }
+
+/**
+ * The "Return to …" link of Hadron's OAuth error page, as `{ href, text }` (HTML entities
+ * in the href decoded), or null when the page offers none.
+ */
+export function returnLink(html) {
+  const match = /<a href="([^"]*)"[^>]*>(Return to [^<]*)<\/a>/.exec(html);
+  if (!match) return null;
+  const decode = (text) => text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+  return { href: decode(match[1]), text: decode(match[2]) };
+}

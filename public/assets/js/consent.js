@@ -11,7 +11,6 @@ import { api } from './api.js';
 import { session, h, currentPath } from './shell.js';
 import { signInUrl } from './next-path.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const ROLE_NAMES = { member: 'member', org_admin: 'org admin' };
 
 /** The authorization request exactly as the authorize endpoint passed it on. */
@@ -67,9 +66,6 @@ function render({ client, redirect_uri: redirectUri, redirect_destination: desti
   setText('client-uri', client.client_uri ?? '');
   setText('redirect-destination', destination);
   setText('redirect-uri', redirectUri);
-  const hint = document.getElementById('redirect-hint');
-  hint.hidden = !isLoopback(redirectUri);
-  hint.textContent = '— a program on this computer';
   setText('user-email', user.email);
   const role = ROLE_NAMES[user.role];
   setText('user-role', role ? ` (your role: ${role})` : '');
@@ -84,14 +80,6 @@ function render({ client, redirect_uri: redirectUri, redirect_destination: desti
 
 function setText(id, text) {
   document.getElementById(id).textContent = text;
-}
-
-function isLoopback(uri) {
-  try {
-    return LOOPBACK_HOSTS.has(new URL(uri).hostname);
-  } catch {
-    return false;
-  }
 }
 
 function showLoadError(error) {
@@ -114,8 +102,9 @@ function showInvalidRequest(error) {
   title.textContent = 'This connection request can’t continue';
   document.title = 'Connection request failed · Hadron';
   const redirectTo = typeof error.body?.redirect_to === 'string' ? error.body.redirect_to : null;
+  const destination = typeof error.body?.redirect_destination === 'string' ? error.body.redirect_destination : 'the app';
   const actions = h('div', { class: 'actions' });
-  if (redirectTo) actions.append(h('a', { href: redirectTo, class: 'button primary', 'data-return': '' }, 'Return to the app'));
+  if (redirectTo) actions.append(h('a', { href: redirectTo, class: 'button primary', 'data-return': '' }, `Return to ${destination}`));
   actions.append(h('a', { href: '/app/account/api-keys' }, 'Go to your API keys'));
   problem.replaceChildren(
     h('p', {}, error.message),
