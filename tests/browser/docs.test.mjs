@@ -8,13 +8,13 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
+import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
 import { ROOT, spawnApp } from '../support/app.mjs';
 import { signedUpClient } from '../support/client.mjs';
 import {
   API_KEYS_PATH, assertClean, eventually, launchBrowser, newContext, screenshot, signUpInContext, watch,
 } from '../support/browser.mjs';
 
-const PUBLIC = join(ROOT, 'public');
 const DOCS = [
   ['/docs/claude-desktop', 'Install in Claude Desktop'],
   ['/docs/vscode', 'Install in VS Code'],
@@ -235,7 +235,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('the HTML has no inline script, inline style or event-handler attribute', () => {
-    const htmlFiles = filesUnder(PUBLIC, '.html');
+    const htmlFiles = filesUnder(PORTAL, '.html');
     assert.ok(htmlFiles.length >= 8);
     for (const file of htmlFiles) {
       const html = readFileSync(file, 'utf8');
@@ -250,7 +250,7 @@ describe('the portal shell and docs', () => {
       assert.doesNotMatch(html, /<[^>]+\son[a-z]+\s*=/i, `${name}: no on* attribute`);
       assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, `${name}: nothing from another origin`);
     }
-    for (const file of filesUnder(join(PUBLIC, 'assets', 'js'), '.js')) {
+    for (const file of filesUnder(join(PORTAL, 'assets', 'js'), '.js')) {
       const source = readFileSync(file, 'utf8');
       assert.doesNotMatch(source, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function/, relative(ROOT, file));
     }
