@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
+import { OUTPUT as PORTAL, PAGES as PAGE_SOURCES, SHELL } from '../../scripts/build-portal.mjs';
 import { ROOT, spawnApp } from '../support/app.mjs';
 import { signedUpClient } from '../support/client.mjs';
 import {
@@ -20,10 +20,6 @@ const DOCS = [
   ['/docs/vscode', 'Install in VS Code'],
   ['/docs/authentication', 'Authentication'],
 ];
-const SIDEBAR = {
-  Usage: [['API keys', API_KEYS_PATH]],
-  Docs: DOCS.map(([path, name]) => [name, path]),
-};
 const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, '/app/oauth/consent', ...DOCS.map(([path]) => path), '/no-such-page'];
 
 let app;
@@ -53,8 +49,22 @@ function readSidebar(page) {
   ])));
 }
 
+/** The sidebar as the shell source writes it, read the same way as a page's. */
+async function shellSidebar() {
+  const page = await browser.newPage();
+  try {
+    await page.setContent(readFileSync(SHELL, 'utf8'));
+    return await readSidebar(page);
+  } finally {
+    await page.close();
+  }
+}
+
 describe('the portal shell and docs', () => {
   test('every page is in the shell, with the same sidebar, and no CSP violation', async () => {
+    const sidebar = await shellSidebar();
+    assert.deepEqual(sidebar.Usage, [['API keys', API_KEYS_PATH]], 'the shell links the API keys page under Usage');
+    assert.deepEqual(sidebar.Docs.map(([name]) => name), DOCS.map(([, name]) => name), 'the shell links every docs page');
     const context = await newContext(browser, app);
     try {
       await signUpInContext(context, app);
@@ -66,7 +76,7 @@ describe('the portal shell and docs', () => {
           await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
         }
         await page.locator('[data-account] .account-email').waitFor();
-        assert.deepEqual(await readSidebar(page), SIDEBAR, `sidebar on ${path}`);
+        assert.deepEqual(await readSidebar(page), sidebar, `sidebar on ${path}`);
         assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
         await assertClean(page, watcher);
         await page.close();
@@ -231,6 +241,24 @@ describe('the portal shell and docs', () => {
       await assert.rejects(assertClean(page, watcher), /Content Security Policy/);
     } finally {
       await context.close();
+    }
+  });
+
+  test('every built page is the shell of portal/shell/page.html around its own content', () => {
+    // The shell's fixed text, in order, between its {{slots}} (a line left empty by a slot goes).
+    const parts = readFileSync(SHELL, 'utf8').split(/\{\{[\w-]+\}\}/).map((part) => part.trim());
+    const htmlFiles = filesUnder(PORTAL, '.html');
+    assert.deepEqual(htmlFiles.map((file) => relative(PORTAL, file)).sort(),
+      filesUnder(PAGE_SOURCES, '.html').map((file) => relative(PAGE_SOURCES, file)).sort(), 'one built page per source');
+    for (const file of htmlFiles) {
+      const html = readFileSync(file, 'utf8');
+      let at = 0;
+      for (const part of parts) {
+        const found = html.indexOf(part, at);
+        assert.ok(found >= at, `${relative(ROOT, file)} has the shell's ${JSON.stringify(part.slice(0, 60))}…`);
+        at = found + part.length;
+      }
+      assert.doesNotMatch(html, /\{\{[\w-]+\}\}/, `${relative(ROOT, file)}: every slot is filled`);
     }
   });
 

@@ -3,10 +3,11 @@
 // sending them to sign-in (with a `next` that brings them back).
 //
 // Pages import `session` and wait for it: it resolves to `{ user }` (user or null), and
-// never resolves on a page the visitor is being sent away from. A page outside `/app/`
-// that needs a signed-in user opts in with `<body data-requires-session>`; such a page
-// keeps its content in `[data-page] hidden` and a `[data-session-gate]` message, which
-// the shell swaps once the session is known.
+// never resolves on a page the visitor is being sent away from. A page that needs a
+// signed-in user declares `session: required` (scripts/build-portal.mjs): its body gets
+// `data-requires-session` and its content sits in `[data-page] hidden` behind a
+// `[data-session-gate]` message, which the shell swaps once the session is known. Every
+// `/app/…` address needs a session, even one that is not a page (the 404 page there).
 
 import { api } from './api.js';
 import { DEFAULT_NEXT, signInUrl } from './next-path.js';
