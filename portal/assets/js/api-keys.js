@@ -6,8 +6,7 @@
 // Every server string (labels, badges, messages) is rendered as text.
 
 import { api } from './api.js';
-import { session, h, currentPath } from './shell.js';
-import { signInUrl } from './next-path.js';
+import { session, h, showProblem, showSignedOut } from './shell.js';
 import { relativeTime, exactTime } from './time.js';
 
 const mintForm = document.getElementById('mint-form');
@@ -47,22 +46,15 @@ async function loadKeys() {
     ({ keys } = await api('GET', '/api/keys'));
     renderKeys();
   } catch (error) {
-    if (error.isSignedOut) showSignedOut();
-    showLoadError(error);
+    if (error.isSignedOut) {
+      signedOut();
+      showProblem(keysError, "Couldn't load your keys: you're not signed in any more.");
+    } else {
+      showProblem(keysError, `Couldn't load your keys. ${error.message}`, loadKeys);
+    }
   } finally {
     keysLoading.hidden = true;
   }
-}
-
-function showLoadError(error) {
-  const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
-  retry.addEventListener('click', () => {
-    keysError.hidden = true;
-    loadKeys();
-  });
-  const what = error.isSignedOut ? "Couldn't load your keys: you're not signed in any more." : `Couldn't load your keys. ${error.message}`;
-  keysError.replaceChildren(h('p', {}, what), error.isSignedOut ? '' : h('div', { class: 'actions' }, retry));
-  keysError.hidden = false;
 }
 
 function renderKeys() {
@@ -148,7 +140,7 @@ mintForm.addEventListener('submit', async (event) => {
     labelInput.value = '';
     showReveal(secret, key);
   } catch (error) {
-    if (error.isSignedOut) showSignedOut();
+    if (error.isSignedOut) signedOut();
     showMintError(error);
   } finally {
     mintButton.disabled = false;
@@ -295,7 +287,7 @@ dialogConfirm.addEventListener('click', async () => {
     dialogConfirm.textContent = 'Yes, revoke this key';
     if (error.isSignedOut) {
       dialog.close();
-      showSignedOut();
+      signedOut();
       return;
     }
     setDialogError(`Couldn't revoke the key. ${error.message}`);
@@ -309,12 +301,7 @@ function setDialogError(message) {
 
 // ---- Session expiry ----
 
-function showSignedOut() {
-  const link = h('a', { href: signInUrl(currentPath()), class: 'button primary' }, 'Sign in again');
-  sessionNotice.replaceChildren(
-    h('p', {}, 'Your session has expired or you signed out in another tab, so the page can no longer talk to Hadron. Sign in again to continue; your keys are unchanged.'),
-    h('div', { class: 'actions' }, link),
-  );
-  sessionNotice.hidden = false;
-  link.focus();
+function signedOut() {
+  showSignedOut(sessionNotice,
+    'Your session has expired or you signed out in another tab, so the page can no longer talk to Hadron. Sign in again to continue; your keys are unchanged.');
 }
