@@ -5,14 +5,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { OUTPUT as PORTAL, PAGES as PAGE_SOURCES, SHELL } from '../../scripts/build-portal.mjs';
-import { ROOT, spawnApp } from '../support/app.mjs';
+import { ROOT } from '../support/app.mjs';
 import { signedUpClient } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, assertClean, eventually, launchBrowser, newContext, screenshot, signUpInContext, watch,
+  API_KEYS_PATH, app, assertClean, browser, eventually, horizontalOverflow, newContext, screenshot, signUpInContext,
+  useAppAndBrowser, watch,
 } from '../support/browser.mjs';
 
 const DOCS = [
@@ -22,18 +23,7 @@ const DOCS = [
 ];
 const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, '/app/oauth/consent', ...DOCS.map(([path]) => path), '/no-such-page'];
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+useAppAndBrowser();
 
 function filesUnder(directory, extension) {
   return readdirSync(directory, { recursive: true, withFileTypes: true })
@@ -65,9 +55,9 @@ describe('the portal shell and docs', () => {
     const sidebar = await shellSidebar();
     assert.deepEqual(sidebar.Usage, [['API keys', API_KEYS_PATH]], 'the shell links the API keys page under Usage');
     assert.deepEqual(sidebar.Docs.map(([name]) => name), DOCS.map(([, name]) => name), 'the shell links every docs page');
-    const context = await newContext(browser, app);
+    const context = await newContext();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       for (const path of PAGES) {
         const page = await context.newPage();
         const watcher = watch(page);
@@ -87,7 +77,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('signed-out pages (sign-in, sign-up, docs, home) render without CSP violations', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     try {
       for (const path of ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page']) {
         const page = await context.newPage();
@@ -105,7 +95,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('each docs page loads in the shell, marks its sidebar link and names this server', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     try {
       for (const [path, title] of DOCS) {
         const page = await context.newPage();
@@ -130,7 +120,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('Claude Desktop: the connector steps and the OAuth story', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     try {
       await page.goto('/docs/claude-desktop');
@@ -146,7 +136,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('VS Code: mcp.json examples are valid JSON pointing at this server', async () => {
-    const context = await newContext(browser, app, { viewport: { width: 360, height: 780 } });
+    const context = await newContext({ viewport: { width: 360, height: 780 } });
     const page = await context.newPage();
     try {
       await page.goto('/docs/vscode');
@@ -157,7 +147,7 @@ describe('the portal shell and docs', () => {
       assert.equal(bearer.servers.hadron.headers.Authorization, 'Bearer ${input:hadron-key}');
       assert.deepEqual(bearer.inputs.map((input) => [input.id, input.password]), [['hadron-key', true]]);
       assert.ok((await page.locator('main').textContent()).includes('.vscode/mcp.json'));
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
       await screenshot(page, 'docs-vscode-360.png', { fullPage: true });
     } finally {
@@ -166,7 +156,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('Authentication: the curl examples work against this server as written', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     try {
       await page.goto('/docs/authentication');
@@ -210,7 +200,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('the CSP really blocks inline script and HTML-string sinks, and the watcher notices', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     const watcher = watch(page);
     try {
