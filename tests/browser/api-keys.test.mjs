@@ -299,6 +299,29 @@ describe('the API keys page', () => {
     }
   });
 
+  test('the revoke dialog reopened before the close event of its last closing still revokes', async () => {
+    const { context, page, watcher } = await openPage();
+    try {
+      await signUpInContext(context);
+      const { last4 } = await mintInContext(context, 'Reopened');
+      await page.goto(API_KEYS_PATH);
+      await page.locator('button[data-revoke]').click();
+      await page.locator('dialog[open]').waitFor();
+      // Focus is back on Revoke as soon as the dialog closes, but its close event comes in a
+      // later task: a keyboard user can open the dialog again in between.
+      await page.evaluate(() => {
+        document.getElementById('revoke-dialog').close();
+        document.querySelector('button[data-revoke]').click();
+      });
+      await page.locator('dialog[open]').waitFor();
+      await page.getByRole('button', { name: 'Yes, revoke this key' }).click();
+      await keyRow(page, last4).locator('.badge', { hasText: 'Revoked' }).waitFor();
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('reloading while the banner is open drops the key from the page', async () => {
     const { context, page, watcher } = await openPage();
     try {

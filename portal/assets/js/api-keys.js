@@ -261,6 +261,10 @@ dialog.addEventListener('cancel', (event) => {
 });
 
 dialog.addEventListener('close', () => {
+  // The close event comes a task after the dialog closed. If it has been opened again in
+  // between (focus returns to Revoke at once, so Enter can do that), the event belongs to
+  // the earlier opening and must not drop the key that is pending now.
+  if (dialog.open) return;
   const opener = pending?.opener;
   pending = null;
   if (opener?.isConnected) opener.focus();
