@@ -12,8 +12,8 @@ import { OUTPUT as PORTAL, PAGES as PAGE_SOURCES, SHELL } from '../../scripts/bu
 import { ROOT } from '../support/app.mjs';
 import { signedUpClient } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, app, assertClean, browser, eventually, horizontalOverflow, newContext, screenshot, signUpInContext,
-  useAppAndBrowser, watch,
+  API_KEYS_PATH, app, assertClean, browser, eventually, horizontalOverflow, newContext, OAUTH_ERROR_MARKERS,
+  OAUTH_ERROR_PAGE, openPage, routeOauthErrorPage, screenshot, signUpInContext, useAppAndBrowser, watch,
 } from '../support/browser.mjs';
 
 const DOCS = [
@@ -180,6 +180,41 @@ describe('the portal shell and docs', () => {
       const list = await client.mcp(minted.secret, { jsonrpc: '2.0', id: 2, method: 'tools/list' });
       const names = list.body.result.tools.map((tool) => tool.name);
       assert.ok(names.includes('whoami') && names.includes('list_api_keys'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the OAuth error page: the shell, the markers the Worker fills, and no script needed', async () => {
+    const html = readFileSync(OAUTH_ERROR_PAGE, 'utf8');
+    for (const marker of Object.values(OAUTH_ERROR_MARKERS)) {
+      assert.equal(html.split(marker).length - 1, 1, `${marker} appears once`);
+    }
+    const sidebar = await shellSidebar();
+    const { context, page, watcher } = await openPage();
+    try {
+      const message = '<img src=x onerror=alert(1)> is not a registered client & never was.';
+      await routeOauthErrorPage(page, '/oauth/error-page', { message });
+      const response = await page.goto('/oauth/error-page');
+      assert.equal(response.status(), 400);
+      assert.equal(await page.title(), 'This sign-in request cannot continue · Hadron');
+      assert.equal(await page.locator('main h1').textContent(), 'This sign-in request cannot continue');
+      assert.equal(await page.locator('[data-oauth-error-message]').textContent(), message);
+      assert.equal(await page.locator('main img').count(), 0);
+      assert.equal(await page.locator('[data-oauth-error-return]').count(), 0, 'no return link when there is nowhere to return');
+      assert.equal(await page.locator('main a[href="/app/account/api-keys"]').textContent(), 'Go to your API keys');
+      assert.deepEqual(await readSidebar(page), sidebar);
+      assert.equal(await page.locator('script').count(), 0, 'no script: the Worker\'s CSP allows none');
+      assert.equal(await page.locator('link[rel="stylesheet"]').evaluate((link) => link.sheet !== null), true, 'the stylesheet applies');
+      await assertClean(page, watcher);
+
+      const returnTo = 'http://127.0.0.1:43123/callback?error=invalid_scope&state="x"';
+      await routeOauthErrorPage(page, '/oauth/error-page-with-return', { message: 'No.', returnTo, destination: '127.0.0.1:43123' });
+      await page.goto('/oauth/error-page-with-return');
+      const back = page.locator('[data-oauth-error-return]').getByRole('link');
+      assert.equal(await back.textContent(), 'Return to 127.0.0.1:43123');
+      assert.equal(await back.getAttribute('href'), returnTo);
+      await assertClean(page, watcher);
     } finally {
       await context.close();
     }

@@ -8,11 +8,12 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
+import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
 import { query, ROOT, spawnApp } from './app.mjs';
 import { uniqueEmail, PASSWORD } from './client.mjs';
 
@@ -275,3 +276,50 @@ export function contrastProblems(page, selectors, minimum = 4.5) {
   }, { selectors, minimum });
 }
 
+// ---- The Worker's OAuth error page ----
+
+/** The page the Worker fills in for an authorization request it must not redirect. */
+export const OAUTH_ERROR_PAGE = join(PORTAL, 'oauth', 'error.html');
+/** The CSP src/http/oauth.rs sends with that page: no script at all. */
+export const OAUTH_ERROR_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const OAUTH_ERROR_MARKERS = {
+  message: '<!--oauth-error:message-->',
+  returnStart: '<!--oauth-error:return-->',
+  returnEnd: '<!--/oauth-error:return-->',
+  returnUrl: 'oauth-error:return-url',
+  destination: '<!--oauth-error:destination-->',
+};
+
+function escapeHtml(text) {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+}
+
+/**
+ * The OAuth error page filled in the way the Worker is to fill it: the message, and the
+ * "Return to …" block either filled in or dropped.
+ */
+export function fillOauthErrorPage({ message, returnTo = null, destination = null }) {
+  const html = readFileSync(OAUTH_ERROR_PAGE, 'utf8');
+  const { message: messageMarker, returnStart, returnEnd, returnUrl, destination: destinationMarker } = OAUTH_ERROR_MARKERS;
+  const start = html.indexOf(returnStart);
+  const end = html.indexOf(returnEnd) + returnEnd.length;
+  const returnBlock = returnTo
+    ? html.slice(start, end).replace(returnUrl, escapeHtml(returnTo)).replace(destinationMarker, escapeHtml(destination))
+    : '';
+  return (html.slice(0, start) + returnBlock + html.slice(end)).replace(messageMarker, escapeHtml(message));
+}
+
+/**
+ * Answers `path` in this page with the filled OAuth error page, status and CSP as the
+ * Worker sends them (its stylesheet and icon still come from the app).
+ */
+export async function routeOauthErrorPage(page, path, fill) {
+  const body = fillOauthErrorPage(fill);
+  await page.route(`${app.baseUrl}${path}`, (route) => route.fulfill({
+    status: 400,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': OAUTH_ERROR_CSP },
+    body,
+  }));
+}
