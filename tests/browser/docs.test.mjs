@@ -185,6 +185,33 @@ describe('the portal shell and docs', () => {
     }
   });
 
+  test('the code blocks and tables that scroll are reached by keyboard, named, and scroll with the arrow keys', async () => {
+    const { context, page, watcher } = await openPage({ viewport: { width: 360, height: 780 } });
+    try {
+      await page.goto('/docs/authentication');
+      await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran
+      const regions = await page.locator('main pre, main .table-scroll').evaluateAll((elements) => elements.map((element) => ({
+        role: element.getAttribute('role'),
+        tabindex: element.getAttribute('tabindex'),
+        scrolls: element.scrollWidth > element.clientWidth,
+      })));
+      assert.ok(regions.filter((region) => region.scrolls).length >= 3, 'at 360 px the code blocks and tables scroll');
+      assert.ok(regions.every((region) => region.role === 'region' && region.tabindex === '0'), 'every one is a focusable region');
+
+      const curl = page.getByRole('region', { name: 'Start a session with curl' });
+      for (let i = 0; i < 60 && !(await curl.evaluate((element) => element === document.activeElement)); i += 1) {
+        await page.keyboard.press('Tab');
+      }
+      assert.equal(await curl.evaluate((element) => element === document.activeElement), true, 'Tab reaches the curl example');
+      assert.notEqual(await curl.evaluate((element) => getComputedStyle(element).outlineStyle), 'none', 'it shows a focus ring');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() => document.activeElement.scrollLeft > 0);
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the OAuth error page: the shell, the markers the Worker fills, and no script needed', async () => {
     const html = readFileSync(OAUTH_ERROR_PAGE, 'utf8');
     for (const marker of Object.values(OAUTH_ERROR_MARKERS)) {
