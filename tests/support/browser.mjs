@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -274,6 +275,30 @@ export function contrastProblems(page, selectors, minimum = 4.5) {
     }
     return problems;
   }, { selectors, minimum });
+}
+
+// ---- axe-core ----
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (every rule it runs by default: WCAG 2.x A and AA, and best practices) over
+ * the page as it is now; returns one readable line per element that violates a rule.
+ *
+ * axe runs under the page's real CSP and Trusted Types: its source is evaluated through
+ * the DevTools protocol (`page.evaluate`), which the CSP does not govern, unlike a script
+ * element; and axe writes no HTML strings, so Trusted Types have nothing to block.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map(({ id, impact, help, nodes }) => ({
+      id, impact, help, nodes: nodes.map((node) => ({ target: node.target.join(' '), summary: node.failureSummary })),
+    }));
+  });
+  return violations.flatMap(({ id, impact, help, nodes }) => nodes.map(({ target, summary }) =>
+    `${id} (${impact}) ${help}\n      at ${target}\n      ${summary.replaceAll('\n', '\n      ')}`));
 }
 
 // ---- The Worker's OAuth error page ----
