@@ -50,73 +50,67 @@ async function shellSidebar() {
   }
 }
 
+/**
+ * Opens each path in a new watched page of one profile (signed up first when `signedIn`),
+ * runs `check(page, path, response)`, and fails if the page reported a CSP violation,
+ * an error or an alert.
+ */
+async function visitEach(paths, check, { signedIn = false } = {}) {
+  const context = await newContext();
+  try {
+    if (signedIn) await signUpInContext(context);
+    for (const path of paths) {
+      const page = await context.newPage();
+      const watcher = watch(page);
+      const response = await page.goto(path);
+      await check(page, path, response);
+      await assertClean(page, watcher);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+}
+
 describe('the portal shell and docs', () => {
   test('every page is in the shell, with the same sidebar, and no CSP violation', async () => {
     const sidebar = await shellSidebar();
     assert.deepEqual(sidebar.Usage, [['API keys', API_KEYS_PATH]], 'the shell links the API keys page under Usage');
     assert.deepEqual(sidebar.Docs.map(([name]) => name), DOCS.map(([, name]) => name), 'the shell links every docs page');
-    const context = await newContext();
-    try {
-      await signUpInContext(context);
-      for (const path of PAGES) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        await page.goto(path);
-        if (path === '/signin' || path === '/signup') {
-          await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
-        }
-        await page.locator('[data-account] .account-email').waitFor();
-        assert.deepEqual(await readSidebar(page), sidebar, `sidebar on ${path}`);
-        assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
-        await assertClean(page, watcher);
-        await page.close();
+    await visitEach(PAGES, async (page, path) => {
+      if (path === '/signin' || path === '/signup') {
+        await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
       }
-    } finally {
-      await context.close();
-    }
+      await page.locator('[data-account] .account-email').waitFor();
+      assert.deepEqual(await readSidebar(page), sidebar, `sidebar on ${path}`);
+      assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
+    }, { signedIn: true });
   });
 
   test('signed-out pages (sign-in, sign-up, docs, home) render without CSP violations', async () => {
-    const context = await newContext();
-    try {
-      for (const path of ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page']) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        const response = await page.goto(path);
-        assert.equal(response.status(), path === '/no-such-page' ? 404 : 200, path);
-        await page.locator('main h1').waitFor();
-        await page.waitForLoadState('networkidle');
-        await assertClean(page, watcher);
-        await page.close();
-      }
-    } finally {
-      await context.close();
-    }
+    const paths = ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page'];
+    await visitEach(paths, async (page, path, response) => {
+      assert.equal(response.status(), path === '/no-such-page' ? 404 : 200, path);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
   });
 
   test('each docs page loads in the shell, marks its sidebar link and names this server', async () => {
-    const context = await newContext();
-    try {
-      for (const [path, title] of DOCS) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        await page.goto(path);
-        assert.equal(await page.locator('main h1').textContent(), title);
-        assert.equal(await page.title(), `${title} · Hadron`);
-        const current = page.locator('nav.sidebar a[aria-current="page"]');
-        assert.deepEqual(await current.allTextContents(), [title]);
-        await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran, signed out
-        const text = await page.locator('main').textContent();
-        assert.ok(!text.includes('YOUR-HADRON-HOST'), `every placeholder is filled in on ${path}`);
-        for (const url of await page.locator('[data-mcp-url]').allTextContents()) {
-          assert.equal(url, `${app.baseUrl}/mcp`);
-        }
-        await assertClean(page, watcher);
-        await page.close();
+    const titles = new Map(DOCS);
+    await visitEach([...titles.keys()], async (page, path) => {
+      const title = titles.get(path);
+      assert.equal(await page.locator('main h1').textContent(), title);
+      assert.equal(await page.title(), `${title} · Hadron`);
+      const current = page.locator('nav.sidebar a[aria-current="page"]');
+      assert.deepEqual(await current.allTextContents(), [title]);
+      await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran, signed out
+      const text = await page.locator('main').textContent();
+      assert.ok(!text.includes('YOUR-HADRON-HOST'), `every placeholder is filled in on ${path}`);
+      for (const url of await page.locator('[data-mcp-url]').allTextContents()) {
+        assert.equal(url, `${app.baseUrl}/mcp`);
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('Claude Desktop: the connector steps and the OAuth story', async () => {
