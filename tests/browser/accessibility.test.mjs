@@ -126,15 +126,19 @@ describe('axe-core finds no violation', () => {
   }));
 });
 
-/** Active and revoked keys from the portal, an OAuth client and a legacy import. */
+/**
+ * Active and revoked keys from the portal, an OAuth client and a legacy import. The SQL
+ * goes last: it blocks this process for a while, and a keep-alive connection the server
+ * closes meanwhile must not be the next one an API request of the profile picks up.
+ */
 async function seedKeysOfEverySource(context) {
+  await mintInContext(context, 'Production deploy job');
+  const old = await mintInContext(context, 'Old laptop');
+  await revokeInContext(context, old.id);
   const now = Date.now();
   await insertKeys(context, [
     { last4: 'a0a0', label: 'OAuth: Claude', source: 'oauth', clientId: 'dcr_0123abcd', createdAt: now - 7_200_000, lastUsedAt: now - 60_000 },
     { last4: 'b0b0', label: 'OAuth: VS Code', source: 'oauth', clientId: 'dcr_4567ef01', createdAt: now - 9_000_000, revokedAt: now - 3_600_000 },
     { last4: 'c0c0', createdAt: now - 86_400_000, revokedAt: now - 80_000_000 },
   ]);
-  await mintInContext(context, 'Production deploy job');
-  const old = await mintInContext(context, 'Old laptop');
-  await revokeInContext(context, old.id);
 }
