@@ -287,7 +287,8 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
  *
  * axe runs under the page's real CSP and Trusted Types: its source is evaluated through
  * the DevTools protocol (`page.evaluate`), which the CSP does not govern, unlike a script
- * element; and axe writes no HTML strings, so Trusted Types have nothing to block.
+ * element; and its one HTML-string write is in a polyfill Chromium never needs, so
+ * Trusted Types have nothing to block.
  */
 export async function axeViolations(page) {
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
