@@ -21,12 +21,13 @@ WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
 TOOLS_ENV := .tools/env
 
-.PHONY: help build dev test test-unit test-e2e lint deploy-check promote tools clean bench soak
+.PHONY: help build portal dev test test-unit test-e2e lint deploy-check promote tools clean bench soak
 
 help:
 	@echo "make dev      build, migrate the local D1 and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test     every check: lint, unit, end-to-end and browser tests, deploy dry-run"
-	@echo "make build    the release Worker bundle in build/"
+	@echo "make build    the release Worker bundle in build/ and the portal in build/portal/"
+	@echo "make portal   only the portal's pages (portal/ → build/portal/), without the Worker"
 	@echo "make promote  EMAIL=... [ROLE=org_admin|member] change a user's role in the local D1"
 	@echo "make bench    throughput and latency of /mcp against baselines (not part of make test)"
 	@echo "make soak     60 s of concurrent mint/use/revoke with correctness checks and a restart"
@@ -44,6 +45,12 @@ build: $(TOOLS_ENV)
 	  ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
 	  "$$WORKER_BUILD_BIN" --release
 	$(WASM_OPT) -Oz --strip-debug --strip-producers $(WASM_FEATURES) build/index_bg.wasm -o build/index_bg.wasm
+	node scripts/build-portal.mjs
+
+# The portal's static files, served as the Worker's assets (wrangler.toml [assets]).
+# After worker-build, which replaces only the entries it writes and leaves build/portal/ alone.
+portal:
+	node scripts/build-portal.mjs
 
 dev: build
 	CI=true $(WRANGLER) d1 migrations apply DB --local --persist-to "$(PERSIST_DIR)"

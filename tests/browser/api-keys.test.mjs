@@ -3,50 +3,20 @@
 // /mcp refusing it. Plus: labels render as text, keyboard-only use, error states.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { query, spawnApp } from '../support/app.mjs';
 import { Client, KEY_PATTERN, rpc } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, assertClean, channels, contrastProblems, eventually, launchBrowser, mintInContext, newContext,
-  screenshot, signUpInContext, signUpThroughPage, watch,
+  API_KEYS_PATH, app, assertClean, assertDarkBackground, cellTexts, channels, contrastProblems, eventually,
+  horizontalOverflow, inNarrowAndDark, insertKeys, keyRow, mintInContext, openPage, revokeInContext, screenshot,
+  signInThroughPage, signUpInContext, signUpThroughPage, useAppAndBrowser,
 } from '../support/browser.mjs';
 
 const WARNING =
   "⚠️ Copy the key NOW. This is the only time you'll see the full value. The Hadron server stores only a SHA-256 hash; if you lose the key, you can't recover it — you have to revoke and mint a new one.";
 const XSS_LABEL = '<img src=x onerror=alert(1)>';
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-/** A new profile and page, watched for CSP violations, errors and alerts. */
-async function openPage(options) {
-  const context = await newContext(browser, app, options);
-  const page = await context.newPage();
-  const watcher = watch(page);
-  return { context, page, watcher };
-}
-
-function rowFor(page, last4) {
-  return page.locator('#keys-table tbody tr').filter({ has: page.locator('.key-preview', { hasText: `…${last4}` }) });
-}
-
-/** The text of each cell of a row, in column order (waits for the row). */
-async function cellTexts(row) {
-  await row.waitFor();
-  return row.locator('td').evaluateAll((cells) => cells.map((cell) => cell.textContent.trim()));
-}
+useAppAndBrowser();
 
 /** True when `needle` appears anywhere in the V8 heap of the page (after a full GC). */
 async function heapContains(page, needle) {
@@ -96,7 +66,7 @@ describe('the API keys page', () => {
 
       // The new row is already there, under the banner.
       const last4 = secret.slice(-4);
-      const row = rowFor(page, last4);
+      const row = keyRow(page, last4);
       const [label, key, status, source, created, lastUsed, action] = await cellTexts(row);
       assert.deepEqual(
         { label, key, status, source, created, lastUsed },
@@ -130,14 +100,14 @@ describe('the API keys page', () => {
       // Last used appears after a reload (written after the response, so poll).
       await eventually(async () => {
         await page.reload();
-        const cells = await cellTexts(rowFor(page, last4));
+        const cells = await cellTexts(keyRow(page, last4));
         return cells[5] === 'just now';
       }, 'Last used turns from Never into a relative time after /mcp accepted the key');
-      assert.match(await rowFor(page, last4).locator('td[data-column="Last used"] time').getAttribute('title'), /\d/);
+      assert.match(await keyRow(page, last4).locator('td[data-column="Last used"] time').getAttribute('title'), /\d/);
       await page.evaluate(() => { window.__sameDocument = true; });
 
       // Revoke: Cancel first changes nothing.
-      const revokeButton = rowFor(page, last4).getByRole('button', { name: /^Revoke/ });
+      const revokeButton = keyRow(page, last4).getByRole('button', { name: /^Revoke/ });
       await revokeButton.click();
       const dialog = page.locator('dialog#revoke-dialog');
       await dialog.waitFor();
@@ -147,14 +117,14 @@ describe('the API keys page', () => {
       await screenshot(page, 'api-keys-revoke-dialog.png');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       assert.equal(await dialog.isVisible(), false);
-      assert.equal((await cellTexts(rowFor(page, last4)))[2], 'Active');
+      assert.equal((await cellTexts(keyRow(page, last4)))[2], 'Active');
       assert.equal(await revokeButton.evaluate((button) => button === document.activeElement), true, 'focus returns to Revoke');
       assert.equal((await client.mcp(secret, rpc('tools/list'))).status, 200, 'Cancel did not revoke');
 
       // Then confirm.
       await revokeButton.click();
       await dialog.getByRole('button', { name: 'Yes, revoke this key' }).click();
-      const revokedRow = rowFor(page, last4);
+      const revokedRow = keyRow(page, last4);
       await revokedRow.locator('.badge', { hasText: 'Revoked' }).waitFor();
       assert.equal(await dialog.isVisible(), false);
       assert.match(await revokedRow.getAttribute('class'), /\bis-revoked\b/);
@@ -172,7 +142,7 @@ describe('the API keys page', () => {
 
       // Revoked rows stay after a reload, dimmed.
       await page.reload();
-      assert.deepEqual((await cellTexts(rowFor(page, last4))).slice(0, 4), ['MacBook — local-dev script', `…${last4}`, 'Revoked', 'Portal']);
+      assert.deepEqual((await cellTexts(keyRow(page, last4))).slice(0, 4), ['MacBook — local-dev script', `…${last4}`, 'Revoked', 'Portal']);
       assert.equal(await page.locator('#reveal').isVisible(), false);
       await assertClean(page, watcher);
     } finally {
@@ -183,14 +153,14 @@ describe('the API keys page', () => {
   test('keys are listed newest first, and an unlabelled key says so', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
-      const first = await mintInContext(context, app);
-      const second = await mintInContext(context, app, 'Production deploy job');
+      await signUpInContext(context);
+      const first = await mintInContext(context);
+      const second = await mintInContext(context, 'Production deploy job');
       await page.goto(API_KEYS_PATH);
       await page.locator('#keys-table').waitFor();
       const previews = await page.locator('#keys-table .key-preview').allTextContents();
       assert.deepEqual(previews, [`…${second.last4}`, `…${first.last4}`]);
-      assert.equal((await cellTexts(rowFor(page, first.last4)))[0], 'No label');
+      assert.equal((await cellTexts(keyRow(page, first.last4)))[0], 'No label');
       await assertClean(page, watcher);
     } finally {
       await context.close();
@@ -200,27 +170,26 @@ describe('the API keys page', () => {
   test('OAuth-issued and legacy keys show their source badges, and revoke the same way', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
-      const { user } = await (await context.request.get(`${app.baseUrl}/api/me`)).json();
+      await signUpInContext(context);
       const now = Date.now();
-      const hex = (bytes) => randomBytes(bytes).toString('hex');
       // What an OAuth consent would store (its label comes from the client's registered
       // name, which anyone can choose), and a legacy row without a source.
-      await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at)
-        VALUES ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'c0de', 'OAuth: <script>alert(1)</script>', 'oauth', 'dcr_0123abcd', ${now - 3_600_000}, ${now - 185_000}),
-               ('key_${hex(16)}', '${user.id}', '${hex(32)}', 'beef', NULL, NULL, NULL, ${now - 2 * 86_400_000}, NULL)`);
+      await insertKeys(context, [
+        { last4: 'c0de', label: 'OAuth: <script>alert(1)</script>', source: 'oauth', clientId: 'dcr_0123abcd', createdAt: now - 3_600_000, lastUsedAt: now - 185_000 },
+        { last4: 'beef', createdAt: now - 2 * 86_400_000 },
+      ]);
       await page.goto(API_KEYS_PATH);
 
-      const oauth = await cellTexts(rowFor(page, 'c0de'));
+      const oauth = await cellTexts(keyRow(page, 'c0de'));
       assert.deepEqual(oauth.slice(0, 6), ['OAuth: <script>alert(1)</script>', '…c0de', 'Active', 'OAuth: dcr_0123abcd', '1 hour ago', '3 minutes ago']);
-      const legacy = await cellTexts(rowFor(page, 'beef'));
+      const legacy = await cellTexts(keyRow(page, 'beef'));
       assert.deepEqual(legacy.slice(0, 6), ['No label', '…beef', 'Active', 'Unknown', '2 days ago', 'Never']);
       assert.deepEqual(await page.locator('#keys-table .key-preview').allTextContents(), ['…c0de', '…beef'], 'newest first');
 
-      await rowFor(page, 'c0de').getByRole('button', { name: /^Revoke/ }).click();
+      await keyRow(page, 'c0de').getByRole('button', { name: /^Revoke/ }).click();
       await page.getByRole('button', { name: 'Yes, revoke this key' }).click();
-      await rowFor(page, 'c0de').locator('.badge', { hasText: 'Revoked' }).waitFor();
-      assert.equal((await cellTexts(rowFor(page, 'c0de')))[3], 'OAuth: dcr_0123abcd');
+      await keyRow(page, 'c0de').locator('.badge', { hasText: 'Revoked' }).waitFor();
+      assert.equal((await cellTexts(keyRow(page, 'c0de')))[3], 'OAuth: dcr_0123abcd');
       await assertClean(page, watcher);
     } finally {
       await context.close();
@@ -230,7 +199,7 @@ describe('the API keys page', () => {
   test('a label that looks like HTML is shown as text everywhere', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.goto(API_KEYS_PATH);
       await page.getByLabel('Label').fill(XSS_LABEL);
       await page.getByRole('button', { name: 'Mint new key' }).click();
@@ -240,13 +209,13 @@ describe('the API keys page', () => {
       const secret = await banner.getByRole('textbox').inputValue();
       await banner.getByRole('button', { name: 'I have copied this key' }).click();
 
-      const row = rowFor(page, secret.slice(-4));
+      const row = keyRow(page, secret.slice(-4));
       assert.equal((await cellTexts(row))[0], XSS_LABEL);
       await row.getByText(XSS_LABEL).waitFor(); // visible as literal text
 
       // The list as rendered from GET /api/keys, too.
       await page.reload();
-      const reloaded = rowFor(page, secret.slice(-4));
+      const reloaded = keyRow(page, secret.slice(-4));
       assert.equal((await cellTexts(reloaded))[0], XSS_LABEL);
 
       // And in the revoke dialog.
@@ -265,7 +234,7 @@ describe('the API keys page', () => {
   test('keyboard only: mint, copy, dismiss, then revoke with Tab, Enter and Escape', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.goto(API_KEYS_PATH);
       await page.locator('#keys-empty').waitFor();
       const active = () => page.evaluate(() => {
@@ -312,7 +281,7 @@ describe('the API keys page', () => {
       await page.keyboard.press('Escape');
       await page.locator('dialog[open]').waitFor({ state: 'detached' });
       assert.equal((await active()).revoke, true, 'Escape returns focus to Revoke');
-      assert.equal((await cellTexts(rowFor(page, secret.slice(-4))))[2], 'Active');
+      assert.equal((await cellTexts(keyRow(page, secret.slice(-4))))[2], 'Active');
 
       // Open again, Tab to the confirm button, Enter.
       await page.keyboard.press('Enter');
@@ -320,7 +289,7 @@ describe('the API keys page', () => {
       await page.keyboard.press('Tab');
       assert.equal((await active()).text, 'Yes, revoke this key');
       await page.keyboard.press('Enter');
-      const row = rowFor(page, secret.slice(-4));
+      const row = keyRow(page, secret.slice(-4));
       await row.locator('.badge', { hasText: 'Revoked' }).waitFor();
       assert.equal((await active()).tag, 'TR', 'focus lands on the revoked row');
       assert.equal(await row.evaluate((element) => element === document.activeElement), true);
@@ -330,10 +299,33 @@ describe('the API keys page', () => {
     }
   });
 
+  test('the revoke dialog reopened before the close event of its last closing still revokes', async () => {
+    const { context, page, watcher } = await openPage();
+    try {
+      await signUpInContext(context);
+      const { last4 } = await mintInContext(context, 'Reopened');
+      await page.goto(API_KEYS_PATH);
+      await page.locator('button[data-revoke]').click();
+      await page.locator('dialog[open]').waitFor();
+      // Focus is back on Revoke as soon as the dialog closes, but its close event comes in a
+      // later task: a keyboard user can open the dialog again in between.
+      await page.evaluate(() => {
+        document.getElementById('revoke-dialog').close();
+        document.querySelector('button[data-revoke]').click();
+      });
+      await page.locator('dialog[open]').waitFor();
+      await page.getByRole('button', { name: 'Yes, revoke this key' }).click();
+      await keyRow(page, last4).locator('.badge', { hasText: 'Revoked' }).waitFor();
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('reloading while the banner is open drops the key from the page', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.goto(API_KEYS_PATH);
       await page.getByRole('button', { name: 'Mint new key' }).click();
       const secret = await page.locator('#reveal-secret').inputValue();
@@ -349,64 +341,52 @@ describe('the API keys page', () => {
     }
   });
 
-  test('readable at 360 px and in dark mode', async () => {
-    const narrow = await openPage({ viewport: { width: 360, height: 780 }, colorScheme: 'light' });
-    const dark = await openPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-    try {
-      for (const { context, page } of [narrow, dark]) {
-        await signUpInContext(context, app);
-        const old = await mintInContext(context, app, 'Old laptop');
-        await context.request.post(`${app.baseUrl}/api/keys/${old.id}/revoke`);
-        await page.goto(API_KEYS_PATH);
-        await page.getByLabel('Label').fill('Production deploy job');
-        await page.getByRole('button', { name: 'Mint new key' }).click();
-        await page.locator('#reveal-secret').waitFor();
-      }
-
-      const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
-      for (const button of ['Copy', 'I have copied this key', 'Mint new key']) {
-        const box = await narrow.page.getByRole('button', { name: button }).boundingBox();
-        assert.ok(box.x >= 0 && box.x + box.width <= 360, `${button} fits in 360 px`);
-      }
-      const revokeBox = await narrow.page.locator('button[data-revoke]').boundingBox();
-      assert.ok(revokeBox.x + revokeBox.width <= 360, 'Revoke fits in 360 px');
-      await screenshot(narrow.page, 'api-keys-360.png', { fullPage: true });
-
-      const background = channels(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor));
-      assert.ok(Math.max(...background) < 60, `dark background in dark mode (rgb ${background.join(' ')})`);
-      const text = channels(await dark.page.evaluate(() => getComputedStyle(document.body).color));
-      assert.ok(Math.min(...text) > 180, `light text in dark mode (rgb ${text.join(' ')})`);
-      await screenshot(dark.page, 'api-keys-dark.png', { fullPage: true });
-
-      // Text stays readable (WCAG AA, 4.5:1) in both schemes.
-      const readable = [
-        'main h1', '.lede', '.help', '.reveal .warning', '#reveal-secret', '.copy-status', 'label',
-        '.keys-table th', '.key-label', '.key-preview', '.badge.is-active', '.badge.is-revoked',
-        '.badge.source-portal', 'button.primary', 'button.secondary', '.sidebar a', '.sidebar h2',
-        '.account-email', 'main a',
-      ];
-      for (const { page } of [narrow, dark]) {
-        await page.getByRole('button', { name: 'Copy' }).click();
-        await page.getByText('Copied', { exact: true }).waitFor();
-        assert.deepEqual(await contrastProblems(page, readable), [], `contrast (${page === dark.page ? 'dark' : 'light'})`);
-        await page.locator('button[data-revoke]').first().click();
-        assert.deepEqual(await contrastProblems(page, ['dialog h2', 'dialog p', 'dialog code', 'dialog button']), [], 'dialog contrast');
-        await page.keyboard.press('Escape');
-      }
-
-      await assertClean(narrow.page, narrow.watcher);
-      await assertClean(dark.page, dark.watcher);
-    } finally {
-      await narrow.context.close();
-      await dark.context.close();
+  test('readable at 360 px and in dark mode', () => inNarrowAndDark(async (narrow, dark) => {
+    for (const { context, page } of [narrow, dark]) {
+      const old = await mintInContext(context, 'Old laptop');
+      await revokeInContext(context, old.id);
+      await page.goto(API_KEYS_PATH);
+      await page.getByLabel('Label').fill('Production deploy job');
+      await page.getByRole('button', { name: 'Mint new key' }).click();
+      await page.locator('#reveal-secret').waitFor();
     }
-  });
+
+    const overflow = await horizontalOverflow(narrow.page);
+    assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
+    for (const button of ['Copy', 'I have copied this key', 'Mint new key']) {
+      const box = await narrow.page.getByRole('button', { name: button }).boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 360, `${button} fits in 360 px`);
+    }
+    const revokeBox = await narrow.page.locator('button[data-revoke]').boundingBox();
+    assert.ok(revokeBox.x + revokeBox.width <= 360, 'Revoke fits in 360 px');
+    await screenshot(narrow.page, 'api-keys-360.png', { fullPage: true });
+
+    await assertDarkBackground(dark.page);
+    const text = channels(await dark.page.evaluate(() => getComputedStyle(document.body).color));
+    assert.ok(Math.min(...text) > 180, `light text in dark mode (rgb ${text.join(' ')})`);
+    await screenshot(dark.page, 'api-keys-dark.png', { fullPage: true });
+
+    // Text stays readable (WCAG AA, 4.5:1) in both schemes.
+    const readable = [
+      'main h1', '.lede', '.help', '.reveal .warning', '#reveal-secret', '.copy-status', 'label',
+      '.keys-table th', '.key-label', '.key-preview', '.badge.is-active', '.badge.is-revoked',
+      '.badge.source-portal', 'button.primary', 'button.secondary', '.sidebar a', '.sidebar h2',
+      '.account-email', 'main a',
+    ];
+    for (const { page } of [narrow, dark]) {
+      await page.getByRole('button', { name: 'Copy' }).click();
+      await page.getByText('Copied', { exact: true }).waitFor();
+      assert.deepEqual(await contrastProblems(page, readable), [], `contrast (${page === dark.page ? 'dark' : 'light'})`);
+      await page.locator('button[data-revoke]').first().click();
+      assert.deepEqual(await contrastProblems(page, ['dialog h2', 'dialog p', 'dialog code', 'dialog button']), [], 'dialog contrast');
+      await page.keyboard.press('Escape');
+    }
+  }));
 
   test('the API being down is explained, with a way to retry', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.route('**/api/keys', (route) => route.abort('connectionrefused'));
       await page.goto(API_KEYS_PATH);
       const error = page.locator('#keys-error');
@@ -432,7 +412,7 @@ describe('the API keys page', () => {
   test('server error messages are shown as text', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.goto(API_KEYS_PATH);
       await page.locator('#keys-empty').waitFor();
       await page.route('**/api/keys', (route) => route.fulfill({
@@ -456,7 +436,7 @@ describe('the API keys page', () => {
   test('an expired session says so and offers sign-in that comes back here', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      const email = await signUpInContext(context, app);
+      const email = await signUpInContext(context);
       await page.goto(API_KEYS_PATH);
       await page.locator('#keys-empty').waitFor();
       await context.clearCookies();
@@ -467,9 +447,7 @@ describe('the API keys page', () => {
       const signIn = notice.getByRole('link', { name: 'Sign in again' });
       assert.equal(await signIn.getAttribute('href'), `/signin?next=${encodeURIComponent(API_KEYS_PATH)}`);
       await signIn.click();
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill('correct horse battery staple');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInThroughPage(page, email);
       await page.waitForURL((url) => url.pathname === API_KEYS_PATH);
       await page.locator('#keys-empty').waitFor();
       await assertClean(page, watcher);
@@ -488,7 +466,7 @@ describe('the API keys page', () => {
       assert.equal(await page.locator('[data-page]').isVisible(), false);
       assert.equal(new URL(page.url()).pathname, API_KEYS_PATH, 'no redirect when the API is unreachable');
       await page.unroute('**/api/me');
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await gate.getByRole('button', { name: 'Try again' }).click();
       await page.locator('#keys-empty').waitFor();
       await assertClean(page, watcher);

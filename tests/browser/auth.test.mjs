@@ -1,38 +1,15 @@
 // Sign-up, sign-in, sign-out and the /app/… gate, in real Chromium against wrangler dev.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { spawnApp } from '../support/app.mjs';
 import { PASSWORD, signedUpClient, uniqueEmail } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, assertClean, launchBrowser, newContext, signUpInContext, signUpThroughPage, watch,
+  API_KEYS_PATH, app, assertClean, openPage, signInThroughPage, signUpInContext, signUpThroughPage,
+  useAppAndBrowser,
 } from '../support/browser.mjs';
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
-async function openPage() {
-  const context = await newContext(browser, app);
-  const page = await context.newPage();
-  return { context, page, watcher: watch(page) };
-}
-
-async function signIn(page, email, password = PASSWORD) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+useAppAndBrowser();
 
 const onPath = (path) => (url) => url.pathname === path;
 
@@ -46,7 +23,7 @@ describe('signing in and out', () => {
       const next = new URL(page.url()).searchParams.get('next');
       assert.equal(next, `${API_KEYS_PATH}?from=test#keys-title`);
       await page.getByText('Sign in to continue.').waitFor();
-      await signIn(page, email);
+      await signInThroughPage(page, email);
       await page.waitForURL(onPath(API_KEYS_PATH));
       assert.equal(new URL(page.url()).search, '?from=test');
       await page.locator('#keys-empty').waitFor();
@@ -74,7 +51,7 @@ describe('signing in and out', () => {
   test('only same-site paths are accepted as the place to return to', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       const hostile = [
         'https://evil.example/', '//evil.example/', '/\\evil.example/', '/\t/evil.example/',
         'javascript:alert(1)', 'http://127.0.0.1:1/app/account/api-keys', 'evil.example', '/signin?next=//evil.example',
@@ -105,12 +82,12 @@ describe('signing in and out', () => {
       await page.goto(API_KEYS_PATH);
       await page.waitForURL(onPath('/signin'));
 
-      await signIn(page, email, 'not the password');
+      await signInThroughPage(page, email, 'not the password');
       const error = page.locator('[data-form-error]');
       await error.getByText('The email or password is incorrect.').waitFor();
       assert.equal(new URL(page.url()).pathname, '/signin');
 
-      await signIn(page, email);
+      await signInThroughPage(page, email);
       await page.waitForURL(onPath(API_KEYS_PATH));
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await assertClean(page, watcher);
@@ -155,7 +132,7 @@ describe('signing in and out', () => {
       await page.goto('/docs/vscode#bearer');
       await page.locator('[data-account]').getByRole('link', { name: 'Sign in' }).click();
       await page.waitForURL(onPath('/signin'));
-      await signIn(page, email);
+      await signInThroughPage(page, email);
       await page.waitForURL(onPath('/docs/vscode'));
       assert.equal(new URL(page.url()).hash, '#bearer');
       await page.locator('[data-account] .account-email').waitFor();
@@ -168,7 +145,7 @@ describe('signing in and out', () => {
   test('a signed-in visitor of the sign-in page goes straight on', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.goto('/signin');
       await page.waitForURL(onPath(API_KEYS_PATH));
       await assertClean(page, watcher);

@@ -5,14 +5,15 @@
 // and the page works at 360 px and in dark mode.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { freePort, spawnApp } from '../support/app.mjs';
-import { Client, KEY_PATTERN, PASSWORD, rpc, signedUpClient } from '../support/client.mjs';
+import { freePort } from '../support/app.mjs';
+import { Client, KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
 import { authorizeParams, exchangeCode, pkcePair, registerClient } from '../support/oauth.mjs';
 import {
-  API_KEYS_PATH, assertClean, channels, contrastProblems, eventually, launchBrowser, newContext, screenshot,
-  signUpInContext, watch,
+  API_KEYS_PATH, app, assertClean, assertDarkBackground, cellTexts, contrastProblems, eventually,
+  horizontalOverflow, keyRow, inNarrowAndDark, openPage as openWatchedPage, screenshot,
+  signInThroughPage, signUpInContext, useAppAndBrowser,
 } from '../support/browser.mjs';
 
 const CONSENT_PATH = '/app/oauth/consent';
@@ -22,14 +23,10 @@ const UNKNOWN_CLIENT = 'dcr_0123456789abcdef0123456789abcdef';
 /** The consent API (`GET` the details, `POST` the decision), whatever the query. */
 const CONSENT_API = (url) => url.pathname === '/api/oauth/consent';
 
-let app;
-let browser;
 let callbackPort; // nothing listens here: the browser's visits are intercepted
 let client; // registered with a loopback redirect URI on callbackPort
 
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
+useAppAndBrowser(async () => {
   callbackPort = await freePort();
   const registered = await registerClient(app.baseUrl, {
     client_name: CLIENT_NAME,
@@ -39,24 +36,18 @@ before(async () => {
   client = registered.body;
 });
 
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
-
 /**
  * A new profile and page, watched for CSP violations, errors and alerts. Visits to the
  * client's redirect URI are answered in the browser and recorded in `callbacks`.
  */
 async function openPage(options) {
-  const context = await newContext(browser, app, options);
+  const opened = await openWatchedPage(options);
   const callbacks = [];
-  await context.route(`http://127.0.0.1:${callbackPort}/**`, (route) => {
+  await opened.context.route(`http://127.0.0.1:${callbackPort}/**`, (route) => {
     callbacks.push(new URL(route.request().url()));
     return route.fulfill({ status: 200, contentType: 'text/html', body: 'callback' });
   });
-  const page = await context.newPage();
-  return { context, page, watcher: watch(page), callbacks };
+  return { ...opened, callbacks };
 }
 
 /** A fresh authorization request for `forClient`: its query and PKCE verifier. */
@@ -79,24 +70,9 @@ async function callbackUrl(page) {
   return new URL(page.url());
 }
 
-async function signIn(page, email) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
 /** The element's visible text with runs of white space as one space. */
 async function textOf(locator) {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-function rowFor(page, last4) {
-  return page.locator('#keys-table tbody tr').filter({ has: page.locator('.key-preview', { hasText: `…${last4}` }) });
-}
-
-async function cellTexts(row) {
-  await row.waitFor();
-  return row.locator('td').evaluateAll((cells) => cells.map((cell) => cell.textContent.trim()));
 }
 
 /** What has focus: its id and whether it shows an outline. */
@@ -117,7 +93,7 @@ describe('the OAuth consent page', () => {
       await page.goto(`/oauth/authorize?${denied.params}`);
       await page.waitForURL((url) => url.pathname === '/signin');
       assert.equal(new URL(page.url()).searchParams.get('next'), `${CONSENT_PATH}?${denied.params}`);
-      await signIn(page, user.email);
+      await signInThroughPage(page, user.email);
       await page.waitForURL((url) => url.pathname === CONSENT_PATH);
       assert.equal(new URL(page.url()).search, `?${denied.params}`);
 
@@ -192,13 +168,13 @@ describe('the OAuth consent page', () => {
 
       // It is on the API keys page, with the OAuth label and badge; revoke it there.
       await page.goto(API_KEYS_PATH);
-      const row = rowFor(page, key.slice(-4));
+      const row = keyRow(page, key.slice(-4));
       const [label, , status, source] = await cellTexts(row);
       assert.deepEqual({ label, status, source }, { label: `OAuth: ${CLIENT_NAME}`, status: 'Active', source: `OAuth: ${client.client_id}` });
       await row.getByRole('button', { name: /^Revoke/ }).click();
       await page.getByRole('button', { name: 'Yes, revoke this key' }).click();
-      await rowFor(page, key.slice(-4)).locator('.badge', { hasText: 'Revoked' }).waitFor();
-      assert.equal((await cellTexts(rowFor(page, key.slice(-4))))[3], `OAuth: ${client.client_id}`);
+      await keyRow(page, key.slice(-4)).locator('.badge', { hasText: 'Revoked' }).waitFor();
+      assert.equal((await cellTexts(keyRow(page, key.slice(-4))))[3], `OAuth: ${client.client_id}`);
 
       const refused = await mcp.mcp(key, rpc('tools/call', { name: 'whoami' }));
       assert.equal(refused.status, 401, 'the very next /mcp request with the revoked key is refused');
@@ -216,7 +192,7 @@ describe('the OAuth consent page', () => {
     assert.equal(registered.status, 201, registered.text);
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await openConsent(page, newRequest(registered.body).params);
       assert.equal(await page.locator('main h1').textContent(), `Allow “${XSS_NAME}” to use your Hadron account?`);
       assert.equal(await page.locator('#client-name').textContent(), XSS_NAME);
@@ -250,7 +226,7 @@ describe('the OAuth consent page', () => {
   test('a request that no longer checks out shows an error instead of the buttons', async () => {
     const { context, page, watcher, callbacks } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
 
       // Unknown client: nowhere to return to.
       await page.goto(`${CONSENT_PATH}?${newRequest(client, { client_id: UNKNOWN_CLIENT }).params}`);
@@ -282,7 +258,7 @@ describe('the OAuth consent page', () => {
   test('failed decisions are explained; the buttons are disabled while one is sent', async () => {
     const { context, page, watcher, callbacks } = await openPage();
     try {
-      const email = await signUpInContext(context, app);
+      const email = await signUpInContext(context);
       const { params } = newRequest(client, { state: 'failures' });
       await openConsent(page, params);
       const approve = page.locator('#approve');
@@ -348,7 +324,7 @@ describe('the OAuth consent page', () => {
       const signInLink = notice.getByRole('link', { name: 'Sign in again' });
       assert.equal(await signInLink.getAttribute('href'), `/signin?next=${encodeURIComponent(`${CONSENT_PATH}?${params}`)}`);
       await signInLink.click();
-      await signIn(page, email);
+      await signInThroughPage(page, email);
       await page.waitForURL((url) => url.pathname === CONSENT_PATH);
       await page.locator('#consent').waitFor();
       await deny.click();
@@ -363,7 +339,7 @@ describe('the OAuth consent page', () => {
   test('the details failing to load are explained, with a way to retry', async () => {
     const { context, page, watcher } = await openPage();
     try {
-      await signUpInContext(context, app);
+      await signUpInContext(context);
       await page.route(CONSENT_API, (route) => route.abort('connectionrefused'));
       await page.goto(`/oauth/authorize?${newRequest().params}`);
       const problem = page.locator('#consent-problem');
@@ -380,40 +356,27 @@ describe('the OAuth consent page', () => {
     }
   });
 
-  test('readable at 360 px and in dark mode', async () => {
-    const narrow = await openPage({ viewport: { width: 360, height: 780 }, colorScheme: 'light' });
-    const dark = await openPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
-    try {
-      for (const { context, page } of [narrow, dark]) {
-        await signUpInContext(context, app);
-        await openConsent(page, newRequest().params);
-      }
+  test('readable at 360 px and in dark mode', () => inNarrowAndDark(async (narrow, dark) => {
+    for (const { page } of [narrow, dark]) await openConsent(page, newRequest().params);
 
-      const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
-      for (const name of ['Approve', 'Deny']) {
-        const box = await narrow.page.getByRole('button', { name }).boundingBox();
-        assert.ok(box.x >= 0 && box.x + box.width <= 360, `${name} fits in 360 px`);
-        assert.ok(box.height >= 40, `${name} is a comfortable touch target`);
-      }
-      await screenshot(narrow.page, 'consent-360.png', { fullPage: true });
-
-      const background = channels(await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor));
-      assert.ok(Math.max(...background) < 60, `dark background in dark mode (rgb ${background.join(' ')})`);
-      await screenshot(dark.page, 'consent-dark.png', { fullPage: true });
-
-      const readable = [
-        'main h1', '.consent-facts dt', '.consent-facts dd', '.unverified', '.full-uri', '#client-id',
-        '.consent h2', '.consent-grants li', '.consent-grants a', '#badge-preview', '.lede', '.consent-warning', 'button.primary', 'button.secondary',
-      ];
-      for (const { page } of [narrow, dark]) {
-        assert.deepEqual(await contrastProblems(page, readable), [], `contrast (${page === dark.page ? 'dark' : 'light'})`);
-      }
-      await assertClean(narrow.page, narrow.watcher);
-      await assertClean(dark.page, dark.watcher);
-    } finally {
-      await narrow.context.close();
-      await dark.context.close();
+    const overflow = await horizontalOverflow(narrow.page);
+    assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
+    for (const name of ['Approve', 'Deny']) {
+      const box = await narrow.page.getByRole('button', { name }).boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= 360, `${name} fits in 360 px`);
+      assert.ok(box.height >= 40, `${name} is a comfortable touch target`);
     }
-  });
+    await screenshot(narrow.page, 'consent-360.png', { fullPage: true });
+
+    await assertDarkBackground(dark.page);
+    await screenshot(dark.page, 'consent-dark.png', { fullPage: true });
+
+    const readable = [
+      'main h1', '.consent-facts dt', '.consent-facts dd', '.unverified', '.full-uri', '#client-id',
+      '.consent h2', '.consent-grants li', '.consent-grants a', '#badge-preview', '.lede', '.consent-warning', 'button.primary', 'button.secondary',
+    ];
+    for (const { page } of [narrow, dark]) {
+      assert.deepEqual(await contrastProblems(page, readable), [], `contrast (${page === dark.page ? 'dark' : 'light'})`);
+    }
+  }));
 });

@@ -5,39 +5,25 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
-import { ROOT, spawnApp } from '../support/app.mjs';
+import { OUTPUT as PORTAL, PAGES as PAGE_SOURCES, SHELL } from '../../scripts/build-portal.mjs';
+import { ROOT } from '../support/app.mjs';
 import { signedUpClient } from '../support/client.mjs';
 import {
-  API_KEYS_PATH, assertClean, eventually, launchBrowser, newContext, screenshot, signUpInContext, watch,
+  API_KEYS_PATH, app, assertClean, browser, eventually, horizontalOverflow, newContext, OAUTH_ERROR_MARKERS,
+  OAUTH_ERROR_PAGE, openPage, routeOauthErrorPage, screenshot, signUpInContext, useAppAndBrowser, watch,
 } from '../support/browser.mjs';
 
-const PUBLIC = join(ROOT, 'public');
 const DOCS = [
   ['/docs/claude-desktop', 'Install in Claude Desktop'],
   ['/docs/vscode', 'Install in VS Code'],
   ['/docs/authentication', 'Authentication'],
 ];
-const SIDEBAR = {
-  Usage: [['API keys', API_KEYS_PATH]],
-  Docs: DOCS.map(([path, name]) => [name, path]),
-};
 const PAGES = ['/', '/signin', '/signup', API_KEYS_PATH, '/app/oauth/consent', ...DOCS.map(([path]) => path), '/no-such-page'];
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+useAppAndBrowser();
 
 function filesUnder(directory, extension) {
   return readdirSync(directory, { recursive: true, withFileTypes: true })
@@ -53,74 +39,82 @@ function readSidebar(page) {
   ])));
 }
 
+/** The sidebar as the shell source writes it, read the same way as a page's. */
+async function shellSidebar() {
+  const page = await browser.newPage();
+  try {
+    await page.setContent(readFileSync(SHELL, 'utf8'));
+    return await readSidebar(page);
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Opens each path in a new watched page of one profile (signed up first when `signedIn`),
+ * runs `check(page, path, response)`, and fails if the page reported a CSP violation,
+ * an error or an alert.
+ */
+async function visitEach(paths, check, { signedIn = false } = {}) {
+  const context = await newContext();
+  try {
+    if (signedIn) await signUpInContext(context);
+    for (const path of paths) {
+      const page = await context.newPage();
+      const watcher = watch(page);
+      const response = await page.goto(path);
+      await check(page, path, response);
+      await assertClean(page, watcher);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+}
+
 describe('the portal shell and docs', () => {
   test('every page is in the shell, with the same sidebar, and no CSP violation', async () => {
-    const context = await newContext(browser, app);
-    try {
-      await signUpInContext(context, app);
-      for (const path of PAGES) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        await page.goto(path);
-        if (path === '/signin' || path === '/signup') {
-          await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
-        }
-        await page.locator('[data-account] .account-email').waitFor();
-        assert.deepEqual(await readSidebar(page), SIDEBAR, `sidebar on ${path}`);
-        assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
-        await assertClean(page, watcher);
-        await page.close();
+    const sidebar = await shellSidebar();
+    assert.deepEqual(sidebar.Usage, [['API keys', API_KEYS_PATH]], 'the shell links the API keys page under Usage');
+    assert.deepEqual(sidebar.Docs.map(([name]) => name), DOCS.map(([, name]) => name), 'the shell links every docs page');
+    await visitEach(PAGES, async (page, path) => {
+      if (path === '/signin' || path === '/signup') {
+        await page.waitForURL((url) => url.pathname === API_KEYS_PATH); // signed in: goes on
       }
-    } finally {
-      await context.close();
-    }
+      await page.locator('[data-account] .account-email').waitFor();
+      assert.deepEqual(await readSidebar(page), sidebar, `sidebar on ${path}`);
+      assert.equal(await page.locator('main#main h1').count(), 1, `one h1 in main on ${path}`);
+    }, { signedIn: true });
   });
 
   test('signed-out pages (sign-in, sign-up, docs, home) render without CSP violations', async () => {
-    const context = await newContext(browser, app);
-    try {
-      for (const path of ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page']) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        const response = await page.goto(path);
-        assert.equal(response.status(), path === '/no-such-page' ? 404 : 200, path);
-        await page.locator('main h1').waitFor();
-        await page.waitForLoadState('networkidle');
-        await assertClean(page, watcher);
-        await page.close();
-      }
-    } finally {
-      await context.close();
-    }
+    const paths = ['/', '/signin', '/signup', ...DOCS.map(([docPath]) => docPath), '/no-such-page'];
+    await visitEach(paths, async (page, path, response) => {
+      assert.equal(response.status(), path === '/no-such-page' ? 404 : 200, path);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+    });
   });
 
   test('each docs page loads in the shell, marks its sidebar link and names this server', async () => {
-    const context = await newContext(browser, app);
-    try {
-      for (const [path, title] of DOCS) {
-        const page = await context.newPage();
-        const watcher = watch(page);
-        await page.goto(path);
-        assert.equal(await page.locator('main h1').textContent(), title);
-        assert.equal(await page.title(), `${title} · Hadron`);
-        const current = page.locator('nav.sidebar a[aria-current="page"]');
-        assert.deepEqual(await current.allTextContents(), [title]);
-        await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran, signed out
-        const text = await page.locator('main').textContent();
-        assert.ok(!text.includes('YOUR-HADRON-HOST'), `every placeholder is filled in on ${path}`);
-        for (const url of await page.locator('[data-mcp-url]').allTextContents()) {
-          assert.equal(url, `${app.baseUrl}/mcp`);
-        }
-        await assertClean(page, watcher);
-        await page.close();
+    const titles = new Map(DOCS);
+    await visitEach([...titles.keys()], async (page, path) => {
+      const title = titles.get(path);
+      assert.equal(await page.locator('main h1').textContent(), title);
+      assert.equal(await page.title(), `${title} · Hadron`);
+      const current = page.locator('nav.sidebar a[aria-current="page"]');
+      assert.deepEqual(await current.allTextContents(), [title]);
+      await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran, signed out
+      const text = await page.locator('main').textContent();
+      assert.ok(!text.includes('YOUR-HADRON-HOST'), `every placeholder is filled in on ${path}`);
+      for (const url of await page.locator('[data-mcp-url]').allTextContents()) {
+        assert.equal(url, `${app.baseUrl}/mcp`);
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('Claude Desktop: the connector steps and the OAuth story', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     try {
       await page.goto('/docs/claude-desktop');
@@ -136,7 +130,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('VS Code: mcp.json examples are valid JSON pointing at this server', async () => {
-    const context = await newContext(browser, app, { viewport: { width: 360, height: 780 } });
+    const context = await newContext({ viewport: { width: 360, height: 780 } });
     const page = await context.newPage();
     try {
       await page.goto('/docs/vscode');
@@ -147,7 +141,7 @@ describe('the portal shell and docs', () => {
       assert.equal(bearer.servers.hadron.headers.Authorization, 'Bearer ${input:hadron-key}');
       assert.deepEqual(bearer.inputs.map((input) => [input.id, input.password]), [['hadron-key', true]]);
       assert.ok((await page.locator('main').textContent()).includes('.vscode/mcp.json'));
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `no horizontal scrolling at 360 px (overflow ${overflow}px)`);
       await screenshot(page, 'docs-vscode-360.png', { fullPage: true });
     } finally {
@@ -156,7 +150,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('Authentication: the curl examples work against this server as written', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     try {
       await page.goto('/docs/authentication');
@@ -185,6 +179,68 @@ describe('the portal shell and docs', () => {
     }
   });
 
+  test('the code blocks and tables that scroll are reached by keyboard, named, and scroll with the arrow keys', async () => {
+    const { context, page, watcher } = await openPage({ viewport: { width: 360, height: 780 } });
+    try {
+      await page.goto('/docs/authentication');
+      await page.getByRole('link', { name: 'Sign in' }).waitFor(); // the shell ran
+      const regions = await page.locator('main pre, main .table-scroll').evaluateAll((elements) => elements.map((element) => ({
+        role: element.getAttribute('role'),
+        tabindex: element.getAttribute('tabindex'),
+        scrolls: element.scrollWidth > element.clientWidth,
+      })));
+      assert.ok(regions.filter((region) => region.scrolls).length >= 3, 'at 360 px the code blocks and tables scroll');
+      assert.ok(regions.every((region) => region.role === 'region' && region.tabindex === '0'), 'every one is a focusable region');
+
+      const curl = page.getByRole('region', { name: 'Start a session with curl' });
+      for (let i = 0; i < 60 && !(await curl.evaluate((element) => element === document.activeElement)); i += 1) {
+        await page.keyboard.press('Tab');
+      }
+      assert.equal(await curl.evaluate((element) => element === document.activeElement), true, 'Tab reaches the curl example');
+      assert.notEqual(await curl.evaluate((element) => getComputedStyle(element).outlineStyle), 'none', 'it shows a focus ring');
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() => document.activeElement.scrollLeft > 0);
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the OAuth error page: the shell, the markers the Worker fills, and no script needed', async () => {
+    const html = readFileSync(OAUTH_ERROR_PAGE, 'utf8');
+    for (const marker of Object.values(OAUTH_ERROR_MARKERS)) {
+      assert.equal(html.split(marker).length - 1, 1, `${marker} appears once`);
+    }
+    const sidebar = await shellSidebar();
+    const { context, page, watcher } = await openPage();
+    try {
+      const message = '<img src=x onerror=alert(1)> is not a registered client & never was.';
+      await routeOauthErrorPage(page, '/oauth/error-page', { message });
+      const response = await page.goto('/oauth/error-page');
+      assert.equal(response.status(), 400);
+      assert.equal(await page.title(), 'This sign-in request cannot continue · Hadron');
+      assert.equal(await page.locator('main h1').textContent(), 'This sign-in request cannot continue');
+      assert.equal(await page.locator('[data-oauth-error-message]').textContent(), message);
+      assert.equal(await page.locator('main img').count(), 0);
+      assert.equal(await page.locator('[data-oauth-error-return]').count(), 0, 'no return link when there is nowhere to return');
+      assert.equal(await page.locator('main a[href="/app/account/api-keys"]').textContent(), 'Go to your API keys');
+      assert.deepEqual(await readSidebar(page), sidebar);
+      assert.equal(await page.locator('script').count(), 0, 'no script: the Worker\'s CSP allows none');
+      assert.equal(await page.locator('link[rel="stylesheet"]').evaluate((link) => link.sheet !== null), true, 'the stylesheet applies');
+      await assertClean(page, watcher);
+
+      const returnTo = 'http://127.0.0.1:43123/callback?error=invalid_scope&state="x"';
+      await routeOauthErrorPage(page, '/oauth/error-page-with-return', { message: 'No.', returnTo, destination: '127.0.0.1:43123' });
+      await page.goto('/oauth/error-page-with-return');
+      const back = page.locator('[data-oauth-error-return]').getByRole('link');
+      assert.equal(await back.textContent(), 'Return to 127.0.0.1:43123');
+      assert.equal(await back.getAttribute('href'), returnTo);
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('static files carry the security headers', async () => {
     for (const path of [...PAGES, '/assets/js/shell.js', '/assets/css/portal.css']) {
       const response = await fetch(app.baseUrl + path);
@@ -200,7 +256,7 @@ describe('the portal shell and docs', () => {
   });
 
   test('the CSP really blocks inline script and HTML-string sinks, and the watcher notices', async () => {
-    const context = await newContext(browser, app);
+    const context = await newContext();
     const page = await context.newPage();
     const watcher = watch(page);
     try {
@@ -234,8 +290,26 @@ describe('the portal shell and docs', () => {
     }
   });
 
+  test('every built page is the shell of portal/shell/page.html around its own content', () => {
+    // The shell's fixed text, in order, between its {{slots}} (a line left empty by a slot goes).
+    const parts = readFileSync(SHELL, 'utf8').split(/\{\{[\w-]+\}\}/).map((part) => part.trim());
+    const htmlFiles = filesUnder(PORTAL, '.html');
+    assert.deepEqual(htmlFiles.map((file) => relative(PORTAL, file)).sort(),
+      filesUnder(PAGE_SOURCES, '.html').map((file) => relative(PAGE_SOURCES, file)).sort(), 'one built page per source');
+    for (const file of htmlFiles) {
+      const html = readFileSync(file, 'utf8');
+      let at = 0;
+      for (const part of parts) {
+        const found = html.indexOf(part, at);
+        assert.ok(found >= at, `${relative(ROOT, file)} has the shell's ${JSON.stringify(part.slice(0, 60))}…`);
+        at = found + part.length;
+      }
+      assert.doesNotMatch(html, /\{\{[\w-]+\}\}/, `${relative(ROOT, file)}: every slot is filled`);
+    }
+  });
+
   test('the HTML has no inline script, inline style or event-handler attribute', () => {
-    const htmlFiles = filesUnder(PUBLIC, '.html');
+    const htmlFiles = filesUnder(PORTAL, '.html');
     assert.ok(htmlFiles.length >= 8);
     for (const file of htmlFiles) {
       const html = readFileSync(file, 'utf8');
@@ -250,7 +324,7 @@ describe('the portal shell and docs', () => {
       assert.doesNotMatch(html, /<[^>]+\son[a-z]+\s*=/i, `${name}: no on* attribute`);
       assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, `${name}: nothing from another origin`);
     }
-    for (const file of filesUnder(join(PUBLIC, 'assets', 'js'), '.js')) {
+    for (const file of filesUnder(join(PORTAL, 'assets', 'js'), '.js')) {
       const source = readFileSync(file, 'utf8');
       assert.doesNotMatch(source, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function/, relative(ROOT, file));
     }

@@ -1,11 +1,11 @@
-// The portal's pure modules, imported straight from public/ (they are plain ES modules
+// The portal's pure modules, imported straight from portal/assets/ (they are plain ES modules
 // with no DOM use): where to return after sign-in, and relative times.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { DEFAULT_NEXT, safeNextPath, signInUrl } from '../../public/assets/js/next-path.js';
-import { relativeTime } from '../../public/assets/js/time.js';
+import { DEFAULT_NEXT, safeNextPath, signInUrl } from '../../portal/assets/js/next-path.js';
+import { relativeTime } from '../../portal/assets/js/time.js';
 
 const ORIGIN = 'https://portal.example';
 

@@ -1,18 +1,47 @@
 // Browser helpers for tests/browser: Debian's Chromium through playwright-core, one
-// context per scenario, and a watcher that turns CSP violations, uncaught page errors
-// and unexpected dialogs into test failures.
+// context per scenario, a watcher that turns CSP violations, uncaught page errors and
+// unexpected dialogs into test failures, and the steps several test files take.
+//
+// A test file calls `useAppAndBrowser()` once; `app` (a wrangler dev with a fresh D1) and
+// `browser` are then set for its tests. Each test file runs in its own process, so these
+// belong to that one file.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { ROOT } from './app.mjs';
+import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
+import { query, ROOT, spawnApp } from './app.mjs';
 import { uniqueEmail, PASSWORD } from './client.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'target', 'screenshots');
 export const API_KEYS_PATH = '/app/account/api-keys';
+
+/** This test file's server and browser, set by `useAppAndBrowser()` before its tests run. */
+export let app;
+export let browser;
+
+/**
+ * Starts a wrangler dev and Chromium before the file's tests, then runs `setUp` (what else
+ * the file needs from the app); stops both after the tests. One hook does it all: Node 20
+ * does not wait for one top-level `before` hook to finish before starting the next.
+ */
+export function useAppAndBrowser(setUp = async () => {}) {
+  before(async () => {
+    app = await spawnApp();
+    browser = await launchBrowser();
+    await setUp();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+}
 
 export function launchBrowser() {
   return chromium.launch({
@@ -28,7 +57,7 @@ export function launchBrowser() {
  * A fresh browser profile for `app`, allowed to use the clipboard, that records every
  * `securitypolicyviolation` event in `window.__cspViolations`.
  */
-export async function newContext(browser, app, options = {}) {
+export async function newContext(options = {}) {
   const context = await browser.newContext({ baseURL: app.baseUrl, ...options });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
   await context.addInitScript(() => {
@@ -72,6 +101,50 @@ export async function assertClean(page, watcher) {
   assert.deepEqual(watcher.dialogs, [], 'no alert/confirm/prompt dialogs');
 }
 
+/** A new profile and page, watched for CSP violations, errors and alerts. */
+export async function openPage(options) {
+  const context = await newContext(options);
+  const page = await context.newPage();
+  return { context, page, watcher: watch(page) };
+}
+
+/**
+ * The "readable at 360 px and in dark mode" scenario: runs `steps(narrow, dark)` with two
+ * signed-up profiles, a 360 px one in the light scheme and a wide one in the dark
+ * scheme; checks both pages stayed clean, and closes both either way.
+ */
+export async function inNarrowAndDark(steps) {
+  const profiles = [
+    await openPage({ viewport: { width: 360, height: 780 }, colorScheme: 'light' }),
+    await openPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' }),
+  ];
+  try {
+    for (const { context } of profiles) await signUpInContext(context);
+    await steps(...profiles);
+    for (const { page, watcher } of profiles) await assertClean(page, watcher);
+  } finally {
+    for (const { context } of profiles) await context.close();
+  }
+}
+
+/** How far the page is wider than the window, in CSS pixels (0 or less: no horizontal scrolling). */
+export function horizontalOverflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** Fails unless the page's background is dark (the dark colour scheme is in effect). */
+export async function assertDarkBackground(page) {
+  const background = channels(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+  assert.ok(Math.max(...background) < 60, `dark background in dark mode (rgb ${background.join(' ')})`);
+}
+
+/** Fills in and sends the sign-in form the page shows. */
+export async function signInThroughPage(page, email, password = PASSWORD) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /** Signs a new account up through the sign-up page; ends on the API keys page. */
 export async function signUpThroughPage(page, email = uniqueEmail('browser')) {
   await page.goto('/signup');
@@ -84,7 +157,7 @@ export async function signUpThroughPage(page, email = uniqueEmail('browser')) {
 }
 
 /** Signs a new account up over HTTP inside the context (the cookie lands in the context). */
-export async function signUpInContext(context, app, email = uniqueEmail('browser')) {
+export async function signUpInContext(context, email = uniqueEmail('browser')) {
   const response = await context.request.post(`${app.baseUrl}/api/auth/signup`, {
     data: { email, password: PASSWORD },
   });
@@ -93,12 +166,47 @@ export async function signUpInContext(context, app, email = uniqueEmail('browser
 }
 
 /** Mints a key over HTTP inside the context; returns the mint response (with its secret). */
-export async function mintInContext(context, app, label) {
+export async function mintInContext(context, label) {
   const response = await context.request.post(`${app.baseUrl}/api/keys`, {
     data: label === undefined ? {} : { label },
   });
   assert.equal(response.status(), 201, await response.text());
   return response.json();
+}
+
+/** Revokes a key over HTTP inside the context. */
+export async function revokeInContext(context, id) {
+  const response = await context.request.post(`${app.baseUrl}/api/keys/${encodeURIComponent(id)}/revoke`);
+  assert.equal(response.status(), 200, await response.text());
+}
+
+/**
+ * Stores keys for the context's user straight in D1, as an OAuth consent or a legacy
+ * import would have: `{ last4, label, source, clientId, createdAt, lastUsedAt, revokedAt }`
+ * (times in ms; a missing field is NULL).
+ */
+export async function insertKeys(context, keys) {
+  const { user } = await (await context.request.get(`${app.baseUrl}/api/me`)).json();
+  const hex = (bytes) => randomBytes(bytes).toString('hex');
+  const text = (value) => (value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`);
+  const number = (value) => (value == null ? 'NULL' : String(Number(value)));
+  const rows = keys.map((key) => `(${[
+    text(`key_${hex(16)}`), text(user.id), text(hex(32)), text(key.last4), text(key.label), text(key.source),
+    text(key.clientId), number(key.createdAt), number(key.lastUsedAt), number(key.revokedAt),
+  ].join(', ')})`);
+  await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at, revoked_at)
+    VALUES ${rows.join(', ')}`);
+}
+
+/** The API keys page's row for the key ending in `last4`. */
+export function keyRow(page, last4) {
+  return page.locator('#keys-table tbody tr').filter({ has: page.locator('.key-preview', { hasText: `…${last4}` }) });
+}
+
+/** The text of each cell of a row, in column order (waits for the row). */
+export async function cellTexts(row) {
+  await row.waitFor();
+  return row.locator('td').evaluateAll((cells) => cells.map((cell) => cell.textContent.trim()));
 }
 
 export async function screenshot(page, name, options = {}) {
@@ -167,4 +275,77 @@ export function contrastProblems(page, selectors, minimum = 4.5) {
     }
     return problems;
   }, { selectors, minimum });
+}
+
+// ---- axe-core ----
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (every rule it runs by default: WCAG 2.x A and AA, and best practices) over
+ * the page as it is now; returns one readable line per element that violates a rule.
+ *
+ * axe runs under the page's real CSP and Trusted Types: its source is evaluated through
+ * the DevTools protocol (`page.evaluate`), which the CSP does not govern, unlike a script
+ * element; and its one HTML-string write is in a polyfill Chromium never needs, so
+ * Trusted Types have nothing to block.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map(({ id, impact, help, nodes }) => ({
+      id, impact, help, nodes: nodes.map((node) => ({ target: node.target.join(' '), summary: node.failureSummary })),
+    }));
+  });
+  return violations.flatMap(({ id, impact, help, nodes }) => nodes.map(({ target, summary }) =>
+    `${id} (${impact}) ${help}\n      at ${target}\n      ${summary.replaceAll('\n', '\n      ')}`));
+}
+
+// ---- The Worker's OAuth error page ----
+
+/** The page the Worker fills in for an authorization request it must not redirect. */
+export const OAUTH_ERROR_PAGE = join(PORTAL, 'oauth', 'error.html');
+/** The CSP src/http/oauth.rs sends with that page: no script at all. */
+export const OAUTH_ERROR_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const OAUTH_ERROR_MARKERS = {
+  message: '<!--oauth-error:message-->',
+  returnStart: '<!--oauth-error:return-->',
+  returnEnd: '<!--/oauth-error:return-->',
+  returnUrl: 'oauth-error:return-url',
+  destination: '<!--oauth-error:destination-->',
+};
+
+function escapeHtml(text) {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+}
+
+/**
+ * The OAuth error page filled in the way the Worker is to fill it: the message, and the
+ * "Return to …" block either filled in or dropped.
+ */
+export function fillOauthErrorPage({ message, returnTo = null, destination = null }) {
+  const html = readFileSync(OAUTH_ERROR_PAGE, 'utf8');
+  const { message: messageMarker, returnStart, returnEnd, returnUrl, destination: destinationMarker } = OAUTH_ERROR_MARKERS;
+  const start = html.indexOf(returnStart);
+  const end = html.indexOf(returnEnd) + returnEnd.length;
+  const returnBlock = returnTo
+    ? html.slice(start, end).replace(returnUrl, escapeHtml(returnTo)).replace(destinationMarker, escapeHtml(destination))
+    : '';
+  return (html.slice(0, start) + returnBlock + html.slice(end)).replace(messageMarker, escapeHtml(message));
+}
+
+/**
+ * Answers `path` in this page with the filled OAuth error page, status and CSP as the
+ * Worker sends them (its stylesheet and icon still come from the app).
+ */
+export async function routeOauthErrorPage(page, path, fill) {
+  const body = fillOauthErrorPage(fill);
+  await page.route(`${app.baseUrl}${path}`, (route) => route.fulfill({
+    status: 400,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': OAUTH_ERROR_CSP },
+    body,
+  }));
 }

@@ -3,10 +3,13 @@
 // sending them to sign-in (with a `next` that brings them back).
 //
 // Pages import `session` and wait for it: it resolves to `{ user }` (user or null), and
-// never resolves on a page the visitor is being sent away from. A page outside `/app/`
-// that needs a signed-in user opts in with `<body data-requires-session>`; such a page
-// keeps its content in `[data-page] hidden` and a `[data-session-gate]` message, which
-// the shell swaps once the session is known.
+// never resolves on a page the visitor is being sent away from. A page that needs a
+// signed-in user declares `session: required` (scripts/build-portal.mjs): its body gets
+// `data-requires-session` and its content sits in `[data-page] hidden` behind a
+// `[data-session-gate]` message, which the shell swaps once the session is known. Every
+// `/app/…` address needs a session, even one that is not a page (the 404 page there).
+//
+// Also the notices pages share: a failure with a way to retry, and the session ending.
 
 import { api } from './api.js';
 import { DEFAULT_NEXT, signInUrl } from './next-path.js';
@@ -15,7 +18,7 @@ const needsSession =
   location.pathname.startsWith('/app/') || document.body.hasAttribute('data-requires-session');
 const isAuthPage = ['/signin', '/signup'].includes(location.pathname.replace(/\/+$/, ''));
 
-export function currentPath() {
+function currentPath() {
   return location.pathname + location.search + location.hash;
 }
 
@@ -107,11 +110,33 @@ async function signOutNow(button) {
 function showGateError(error) {
   const gate = document.querySelector('[data-session-gate]');
   if (!gate) return;
-  const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
-  retry.addEventListener('click', () => location.reload());
-  gate.replaceChildren(
-    h('div', { class: 'notice is-error', role: 'alert' },
-      h('p', {}, `Couldn't check whether you're signed in. ${error.message}`),
-      h('div', { class: 'actions' }, retry)),
-  );
+  const notice = h('div', { class: 'notice is-error', role: 'alert' });
+  gate.replaceChildren(notice);
+  showProblem(notice, `Couldn't check whether you're signed in. ${error.message}`, () => location.reload());
+}
+
+/**
+ * Shows `message` in `notice` (an element with role="alert"), with a "Try again" button
+ * that calls `retry` when one is given.
+ */
+export function showProblem(notice, message, retry = null) {
+  const children = [h('p', {}, message)];
+  if (retry) {
+    const button = h('button', { type: 'button', class: 'secondary' }, 'Try again');
+    button.addEventListener('click', () => retry());
+    children.push(h('div', { class: 'actions' }, button));
+  }
+  notice.replaceChildren(...children);
+  notice.hidden = false;
+}
+
+/**
+ * The session ended while the page was open: says so in `notice` with the page's own
+ * `message`, and offers a sign-in that comes back to this very address.
+ */
+export function showSignedOut(notice, message) {
+  const link = h('a', { href: signInUrl(currentPath()), class: 'button primary' }, 'Sign in again');
+  notice.replaceChildren(h('p', {}, message), h('div', { class: 'actions' }, link));
+  notice.hidden = false;
+  link.focus();
 }

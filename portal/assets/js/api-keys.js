@@ -6,8 +6,7 @@
 // Every server string (labels, badges, messages) is rendered as text.
 
 import { api } from './api.js';
-import { session, h, currentPath } from './shell.js';
-import { signInUrl } from './next-path.js';
+import { session, h, showProblem, showSignedOut } from './shell.js';
 import { relativeTime, exactTime } from './time.js';
 
 const mintForm = document.getElementById('mint-form');
@@ -47,22 +46,15 @@ async function loadKeys() {
     ({ keys } = await api('GET', '/api/keys'));
     renderKeys();
   } catch (error) {
-    if (error.isSignedOut) showSignedOut();
-    showLoadError(error);
+    if (error.isSignedOut) {
+      signedOut();
+      showProblem(keysError, "Couldn't load your keys: you're not signed in any more.");
+    } else {
+      showProblem(keysError, `Couldn't load your keys. ${error.message}`, loadKeys);
+    }
   } finally {
     keysLoading.hidden = true;
   }
-}
-
-function showLoadError(error) {
-  const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
-  retry.addEventListener('click', () => {
-    keysError.hidden = true;
-    loadKeys();
-  });
-  const what = error.isSignedOut ? "Couldn't load your keys: you're not signed in any more." : `Couldn't load your keys. ${error.message}`;
-  keysError.replaceChildren(h('p', {}, what), error.isSignedOut ? '' : h('div', { class: 'actions' }, retry));
-  keysError.hidden = false;
 }
 
 function renderKeys() {
@@ -148,7 +140,7 @@ mintForm.addEventListener('submit', async (event) => {
     labelInput.value = '';
     showReveal(secret, key);
   } catch (error) {
-    if (error.isSignedOut) showSignedOut();
+    if (error.isSignedOut) signedOut();
     showMintError(error);
   } finally {
     mintButton.disabled = false;
@@ -269,6 +261,10 @@ dialog.addEventListener('cancel', (event) => {
 });
 
 dialog.addEventListener('close', () => {
+  // The close event comes a task after the dialog closed. If it has been opened again in
+  // between (focus returns to Revoke at once, so Enter can do that), the event belongs to
+  // the earlier opening and must not drop the key that is pending now.
+  if (dialog.open) return;
   const opener = pending?.opener;
   pending = null;
   if (opener?.isConnected) opener.focus();
@@ -295,7 +291,7 @@ dialogConfirm.addEventListener('click', async () => {
     dialogConfirm.textContent = 'Yes, revoke this key';
     if (error.isSignedOut) {
       dialog.close();
-      showSignedOut();
+      signedOut();
       return;
     }
     setDialogError(`Couldn't revoke the key. ${error.message}`);
@@ -309,12 +305,7 @@ function setDialogError(message) {
 
 // ---- Session expiry ----
 
-function showSignedOut() {
-  const link = h('a', { href: signInUrl(currentPath()), class: 'button primary' }, 'Sign in again');
-  sessionNotice.replaceChildren(
-    h('p', {}, 'Your session has expired or you signed out in another tab, so the page can no longer talk to Hadron. Sign in again to continue; your keys are unchanged.'),
-    h('div', { class: 'actions' }, link),
-  );
-  sessionNotice.hidden = false;
-  link.focus();
+function signedOut() {
+  showSignedOut(sessionNotice,
+    'Your session has expired or you signed out in another tab, so the page can no longer talk to Hadron. Sign in again to continue; your keys are unchanged.');
 }

@@ -8,8 +8,7 @@
 // is rendered as text.
 
 import { api } from './api.js';
-import { session, h, currentPath } from './shell.js';
-import { signInUrl } from './next-path.js';
+import { session, h, showProblem, showSignedOut } from './shell.js';
 
 const ROLE_NAMES = { member: 'member', org_admin: 'org admin' };
 
@@ -48,9 +47,9 @@ async function loadDetails() {
     details = await api('GET', `/api/oauth/consent?${request}`);
     render(details);
   } catch (error) {
-    if (error.isSignedOut) showSignedOut();
+    if (error.isSignedOut) signedOut();
     else if (error.code === 'invalid_authorization_request') showInvalidRequest(error);
-    else showLoadError(error);
+    else showProblem(problem, `Couldn't load this connection request. ${error.message}`, loadDetails);
   } finally {
     loading.hidden = true;
   }
@@ -80,16 +79,6 @@ function render({ client, redirect_uri: redirectUri, redirect_destination: desti
 
 function setText(id, text) {
   document.getElementById(id).textContent = text;
-}
-
-function showLoadError(error) {
-  const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
-  retry.addEventListener('click', loadDetails);
-  problem.replaceChildren(
-    h('p', {}, `Couldn't load this connection request. ${error.message}`),
-    h('div', { class: 'actions' }, retry),
-  );
-  problem.hidden = false;
 }
 
 /**
@@ -142,7 +131,7 @@ async function decide(decision) {
     approveButton.textContent = 'Approve';
     denyButton.textContent = 'Deny';
     if (error.isSignedOut) {
-      showSignedOut();
+      signedOut();
     } else if (error.code === 'invalid_authorization_request') {
       showInvalidRequest(error);
     } else if (error.code === 'invalid_csrf_token') {
@@ -167,12 +156,7 @@ function setDecisionError(message, ...extra) {
 
 // ---- Session expiry ----
 
-function showSignedOut() {
-  const link = h('a', { href: signInUrl(currentPath()), class: 'button primary' }, 'Sign in again');
-  sessionNotice.replaceChildren(
-    h('p', {}, 'Your session has expired or you signed out in another tab. Sign in again to continue; you’ll come back to this request and nothing has been decided yet.'),
-    h('div', { class: 'actions' }, link),
-  );
-  sessionNotice.hidden = false;
-  link.focus();
+function signedOut() {
+  showSignedOut(sessionNotice,
+    'Your session has expired or you signed out in another tab. Sign in again to continue; you’ll come back to this request and nothing has been decided yet.');
 }
