@@ -15,17 +15,25 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 import { query, spawnApp } from '../tests/support/app.mjs';
-import { Client, PASSWORD, rpc, uniqueEmail } from '../tests/support/client.mjs';
+import { Client, clientAddress, PASSWORD, rpc, uniqueEmail } from '../tests/support/client.mjs';
 
-/** One simulated user: its own account, its own keys, its own client address. */
+/**
+ * One simulated person at a client address of their own. They mint keys, use them on
+ * /mcp and revoke some. When their account reaches the per-user mint limit (a 429 with
+ * Retry-After, which is checked), they sign up another account and carry on, so the load
+ * on minting stays up while every limit still holds.
+ */
 class SoakClient {
   constructor(index, stats) {
     this.index = index;
     this.stats = stats;
-    // A client address of its own, so the per-client limit on invalid bearer tokens
-    // (which every post-revoke check is) applies per simulated client, as in production.
-    this.address = `127.0.1.${index + 1}`;
-    this.keys = []; // { id, secret, revoked }
+    this.address = clientAddress();
+    this.accounts = []; // { client, keys: [{ id, secret, revoked }] }
+    this.canMint = true;
+  }
+
+  get account() {
+    return this.accounts[this.accounts.length - 1];
   }
 
   record(response) {
@@ -38,40 +46,67 @@ class SoakClient {
   }
 
   async mcp(secret) {
-    return this.record(await this.client.mcp(secret, rpc('tools/list'), { 'cf-connecting-ip': this.address }));
+    return this.record(await this.account.client.mcp(secret, rpc('tools/list')));
   }
 
+  /**
+   * Signs up a new account at this client's address. Past the per-address sign-up limit
+   * (a 429, also checked) the person stays with the account they have and only uses keys.
+   */
   async start(baseUrl) {
-    this.client = new Client(baseUrl);
-    this.email = uniqueEmail(`soak${this.index}`);
-    const signup = this.record(await this.client.signup(this.email, PASSWORD));
+    const client = new Client(baseUrl, { address: this.address });
+    const email = uniqueEmail(`soak${this.index}`);
+    const signup = this.record(await client.signup(email, PASSWORD));
+    if (signup.status === 429 && this.accounts.length > 0) {
+      this.stats.limitedSignUps += 1;
+      this.canMint = false;
+      return;
+    }
     if (signup.status !== 201) throw new Error(`soak sign-up failed: ${signup.status} ${signup.text}`);
+    this.accounts.push({ client, keys: [] });
   }
 
-  /** After a restart: same account, same cookie, new address. */
+  /** After a restart: same accounts, same cookies, same address. */
   moveTo(baseUrl) {
-    const cookie = this.client.cookie;
-    this.client = new Client(baseUrl);
-    this.client.cookie = cookie;
+    for (const account of this.accounts) {
+      const { cookie } = account.client;
+      account.client = new Client(baseUrl, { address: this.address });
+      account.client.cookie = cookie;
+    }
   }
 
   async step() {
-    const minted = this.record(await this.client.mint(`soak ${this.index}.${this.keys.length}`));
+    const { client, keys } = this.account;
+    if (!this.canMint) {
+      const active = keys.filter((candidate) => !candidate.revoked);
+      const key = active[Math.floor(Math.random() * active.length)];
+      const used = await this.mcp(key.secret);
+      this.stats.mcpCalls += 1;
+      if (used.status !== 200) this.stats.violations.push(`client ${this.index}: an active key answered ${used.status}`);
+      return;
+    }
+    const minted = this.record(await client.mint(`soak ${this.index}.${keys.length}`));
+    if (minted.status === 429) {
+      if (!minted.headers.get('retry-after')) this.stats.violations.push(`client ${this.index}: 429 without Retry-After`);
+      this.stats.limitedMints += 1;
+      await this.start(client.baseUrl);
+      return;
+    }
     if (minted.status !== 201) {
       this.stats.violations.push(`client ${this.index}: mint answered ${minted.status}`);
       return;
     }
     this.stats.mints += 1;
     const key = { id: minted.body.id, secret: minted.body.secret, revoked: false };
-    this.keys.push(key);
+    keys.push(key);
     const used = await this.mcp(key.secret);
     if (used.status !== 200) this.stats.violations.push(`client ${this.index}: new key answered ${used.status}`);
     this.stats.mcpCalls += 1;
 
-    const active = this.keys.filter((candidate) => !candidate.revoked);
+    const active = keys.filter((candidate) => !candidate.revoked);
     if (active.length > 1 && Math.random() < 0.3) {
       const victim = active[Math.floor(Math.random() * active.length)];
-      const revoked = this.record(await this.client.revoke(victim.id));
+      const revoked = this.record(await client.revoke(victim.id));
       if (revoked.status !== 200) {
         this.stats.violations.push(`client ${this.index}: revoke answered ${revoked.status}`);
         return;
@@ -90,26 +125,34 @@ class SoakClient {
     while (Date.now() < until) await this.step();
   }
 
-  /** Every key behaves as its recorded state says, in the list and on /mcp. */
+  /** Every key of every account behaves as its recorded state says, in the list and on /mcp. */
   async verify(label) {
-    const listed = this.record(await this.client.listKeys());
-    const rows = new Map((listed.body?.keys ?? []).map((row) => [row.id, row]));
-    for (const key of this.keys) {
-      const row = rows.get(key.id);
-      const expected = key.revoked ? 'revoked' : 'active';
-      if (!row) this.stats.violations.push(`${label}: key ${key.id} is missing`);
-      else if (row.status !== expected) this.stats.violations.push(`${label}: key ${key.id} is ${row.status}, expected ${expected}`);
-      const status = (await this.mcp(key.secret)).status;
-      this.stats.mcpCalls += 1;
-      if (status !== (key.revoked ? 401 : 200)) {
-        this.stats.violations.push(`${label}: ${expected} key ${key.id} answered ${status} on /mcp`);
+    for (const { client, keys } of this.accounts) {
+      const listed = this.record(await client.listKeys());
+      const rows = new Map((listed.body?.keys ?? []).map((row) => [row.id, row]));
+      for (const key of keys) {
+        const row = rows.get(key.id);
+        const expected = key.revoked ? 'revoked' : 'active';
+        if (!row) this.stats.violations.push(`${label}: key ${key.id} is missing`);
+        else if (row.status !== expected) this.stats.violations.push(`${label}: key ${key.id} is ${row.status}, expected ${expected}`);
+        const status = this.record(await client.mcp(key.secret, rpc('tools/list'))).status;
+        this.stats.mcpCalls += 1;
+        if (status !== (key.revoked ? 401 : 200)) {
+          this.stats.violations.push(`${label}: ${expected} key ${key.id} answered ${status} on /mcp`);
+        }
       }
     }
+  }
+
+  keyCount() {
+    return this.accounts.reduce((sum, account) => sum + account.keys.length, 0);
   }
 }
 
 export async function runSoak({ durationMs, clients: clientCount }) {
-  const stats = { requests: 0, mints: 0, revokes: 0, mcpCalls: 0, serverErrors: 0, violations: [] };
+  const stats = {
+    requests: 0, mints: 0, limitedMints: 0, limitedSignUps: 0, revokes: 0, mcpCalls: 0, serverErrors: 0, violations: [],
+  };
   let app = await spawnApp();
   const { persistDir } = app;
   const started = Date.now();
@@ -118,7 +161,7 @@ export async function runSoak({ durationMs, clients: clientCount }) {
     await Promise.all(clients.map((client) => client.start(app.baseUrl)));
 
     await Promise.all(clients.map((client) => client.run(started + durationMs / 2)));
-    const keysBeforeRestart = clients.reduce((sum, client) => sum + client.keys.length, 0);
+    const keysBeforeRestart = clients.reduce((sum, client) => sum + client.keyCount(), 0);
     await app.stop({ keepData: true });
     app = await spawnApp({ persistDir });
     for (const client of clients) client.moveTo(app.baseUrl);
@@ -147,7 +190,8 @@ export async function runSoak({ durationMs, clients: clientCount }) {
 
 export function summaryLine(result) {
   return `soak: ${result.seconds.toFixed(1)} s, ${result.clients} clients, ${result.requests} requests, `
-    + `${result.mints} mints, ${result.revokes} revokes, ${result.mcpCalls} /mcp calls, `
+    + `${result.mints} mints (${result.limitedMints} refused by the per-user limit), `
+    + `${result.revokes} revokes, ${result.mcpCalls} /mcp calls, `
     + `${result.serverErrors} 5xx, restart kept ${result.keysBeforeRestart} keys, `
     + `${result.rows} rows, ${result.violations.length} violations`;
 }

@@ -13,16 +13,22 @@ pub fn now_ms() -> i64 {
     i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX)
 }
 
-/// The signed-in user of the request's session cookie, with their current role.
-pub async fn signed_in_user(req: &Request, db: &D1Database) -> Result<User, AppError> {
-    Ok(signed_in_session(req, db).await?.0)
+/// The signed-in user of the request's session cookie, with their current role. `https`
+/// says which cookie name to read (`__Host-` over https).
+pub async fn signed_in_user(req: &Request, db: &D1Database, https: bool) -> Result<User, AppError> {
+    Ok(signed_in_session(req, db, https).await?.0)
 }
 
 /// The signed-in user and the hash of their session token (what per-session values such
 /// as CSRF tokens are derived from).
-pub async fn signed_in_session(req: &Request, db: &D1Database) -> Result<(User, String), AppError> {
+pub async fn signed_in_session(
+    req: &Request,
+    db: &D1Database,
+    https: bool,
+) -> Result<(User, String), AppError> {
     let cookie = req.headers().get("Cookie")?;
-    let token = SessionToken::from_cookie_header(cookie.as_deref()).ok_or(AppError::NotSignedIn)?;
+    let token =
+        SessionToken::from_cookie_header(cookie.as_deref(), https).ok_or(AppError::NotSignedIn)?;
     let token_hash = token.hash();
     let user = store::find_session_user(db, &token_hash, now_ms())
         .await?

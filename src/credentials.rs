@@ -38,7 +38,22 @@ pub fn parse_bearer(header: Option<&str>) -> Bearer<'_> {
     }
 }
 
+/// The session cookie over plain http (`make dev`).
 pub const SESSION_COOKIE: &str = "hadron_session";
+/// The session cookie over https: the `__Host-` prefix makes the browser refuse it unless
+/// it is `Secure`, `Path=/` and has no `Domain`, so no sibling subdomain can plant or
+/// overwrite it (cookie tossing).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-hadron_session";
+
+/// The session cookie's name for a site reached over https or not.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
 /// How long a portal session lasts without signing in again.
 pub const SESSION_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
 
@@ -51,15 +66,21 @@ impl SessionToken {
         SessionToken(random_hex::<32>())
     }
 
-    /// Finds our cookie in a `Cookie` header and checks its shape.
-    pub fn from_cookie_header(header: Option<&str>) -> Option<Self> {
-        header?
+    /// Finds our cookie (by its name for `https` or not) in a `Cookie` header and checks
+    /// its shape. A header that carries it twice is treated as signed out: which copy is
+    /// the real one cannot be told, and a second copy means someone planted one.
+    pub fn from_cookie_header(header: Option<&str>, https: bool) -> Option<Self> {
+        let name = session_cookie_name(https);
+        let mut values = header?
             .split(';')
             .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, value)| value.trim())
-            .filter(|value| is_lower_hex(value, 64))
-            .map(|value| SessionToken(value.to_owned()))
+            .filter(|(candidate, _)| *candidate == name)
+            .map(|(_, value)| value.trim());
+        let value = values.next()?;
+        if values.next().is_some() {
+            return None;
+        }
+        is_lower_hex(value, 64).then(|| SessionToken(value.to_owned()))
     }
 
     pub fn hash(&self) -> String {
@@ -67,11 +88,12 @@ impl SessionToken {
     }
 
     /// The `Set-Cookie` value that stores this session in the browser.
-    pub fn set_cookie(&self, secure: bool) -> String {
+    pub fn set_cookie(&self, https: bool) -> String {
         format!(
-            "{SESSION_COOKIE}={}; Path=/; Max-Age={SESSION_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
+            "{}={}; Path=/; Max-Age={SESSION_TTL_SECONDS}; HttpOnly; SameSite=Lax{}",
+            session_cookie_name(https),
             self.0,
-            if secure { "; Secure" } else { "" }
+            if https { "; Secure" } else { "" }
         )
     }
 }
@@ -83,90 +105,13 @@ impl std::fmt::Debug for SessionToken {
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn clear_session_cookie(secure: bool) -> String {
+pub fn clear_session_cookie(https: bool) -> String {
     format!(
-        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
+        "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}",
+        session_cookie_name(https),
+        if https { "; Secure" } else { "" }
     )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_missing_header_offers_no_token() {
-        assert_eq!(parse_bearer(None), Bearer::Absent);
-    }
-
-    #[test]
-    fn other_schemes_offer_no_bearer_token() {
-        assert_eq!(parse_bearer(Some("Basic dXNlcjpwYXNz")), Bearer::Absent);
-        assert_eq!(parse_bearer(Some("hdr_user_abc")), Bearer::Absent);
-        assert_eq!(parse_bearer(Some("")), Bearer::Absent);
-        assert_eq!(parse_bearer(Some("Bearerx token")), Bearer::Absent);
-    }
-
-    #[test]
-    fn the_scheme_is_case_insensitive() {
-        for header in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR abc"] {
-            assert_eq!(parse_bearer(Some(header)), Bearer::Token("abc"), "{header}");
-        }
-    }
-
-    #[test]
-    fn extra_spaces_around_the_token_are_tolerated() {
-        assert_eq!(parse_bearer(Some("Bearer    abc")), Bearer::Token("abc"));
-        assert_eq!(parse_bearer(Some("  Bearer abc  ")), Bearer::Token("abc"));
-        assert_eq!(parse_bearer(Some("Bearer\tabc")), Bearer::Token("abc"));
-    }
-
-    #[test]
-    fn an_empty_token_is_malformed() {
-        assert_eq!(parse_bearer(Some("Bearer")), Bearer::Malformed);
-        assert_eq!(parse_bearer(Some("Bearer ")), Bearer::Malformed);
-        assert_eq!(parse_bearer(Some("Bearer    ")), Bearer::Malformed);
-    }
-
-    #[test]
-    fn two_tokens_are_malformed() {
-        assert_eq!(parse_bearer(Some("Bearer abc def")), Bearer::Malformed);
-        assert_eq!(
-            parse_bearer(Some("Bearer abc, Bearer def")),
-            Bearer::Malformed
-        );
-    }
-
-    #[test]
-    fn non_ascii_tokens_are_malformed() {
-        assert_eq!(parse_bearer(Some("Bearer abcé")), Bearer::Malformed);
-        assert_eq!(parse_bearer(Some("Bearer \u{0}abc")), Bearer::Malformed);
-    }
-
-    #[test]
-    fn the_session_cookie_is_found_among_others() {
-        let token = "ab".repeat(32);
-        let header = format!("theme=dark; {SESSION_COOKIE}={token}; other=1");
-        let found = SessionToken::from_cookie_header(Some(&header)).expect("cookie found");
-        assert_eq!(found.hash(), sha256_hex(token.as_bytes()));
-    }
-
-    #[test]
-    fn a_malformed_session_cookie_is_ignored() {
-        assert!(SessionToken::from_cookie_header(None).is_none());
-        assert!(SessionToken::from_cookie_header(Some("hadron_session=short")).is_none());
-        assert!(SessionToken::from_cookie_header(Some("xhadron_session=00")).is_none());
-        let upper = format!("{SESSION_COOKIE}={}", "AB".repeat(32));
-        assert!(SessionToken::from_cookie_header(Some(&upper)).is_none());
-    }
-
-    #[test]
-    fn session_cookies_are_http_only_lax_and_secure_on_https() {
-        let token = SessionToken::generate();
-        let insecure = token.set_cookie(false);
-        assert!(insecure.contains("HttpOnly") && insecure.contains("SameSite=Lax"));
-        assert!(!insecure.contains("Secure"));
-        assert!(token.set_cookie(true).ends_with("; Secure"));
-        assert!(clear_session_cookie(true).contains("Max-Age=0"));
-    }
-}
+mod tests;

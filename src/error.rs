@@ -13,15 +13,16 @@ pub enum AppError {
     InvalidCredentials,
     /// 403: a state-changing call from another site.
     CrossSite,
+    /// 421: the request's `Host` is not this server's (DNS rebinding, or a stray proxy).
+    MisdirectedRequest(crate::public_origin::HostRefused),
     /// 404: unknown route, missing key, or someone else's key: always the same response.
     NotFound,
     /// 405, with the methods the route allows.
     MethodNotAllowed(&'static str),
     /// 409: a conflicting resource, e.g. an email already registered.
-    Conflict {
-        code: &'static str,
-        message: &'static str,
-    },
+    Conflict { code: &'static str, message: String },
+    /// 411: a body without a declared length.
+    LengthRequired,
     /// 413.
     PayloadTooLarge { limit_bytes: usize },
     /// 415.
@@ -46,8 +47,10 @@ impl AppError {
             AppError::NotSignedIn | AppError::InvalidCredentials => 401,
             AppError::CrossSite => 403,
             AppError::NotFound => 404,
+            AppError::MisdirectedRequest(_) => 421,
             AppError::MethodNotAllowed(_) => 405,
             AppError::Conflict { .. } => 409,
+            AppError::LengthRequired => 411,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::UnsupportedMediaType => 415,
             AppError::TooManyRequests { .. } => 429,
@@ -55,7 +58,8 @@ impl AppError {
         }
     }
 
-    fn code_and_message(&self) -> (&'static str, String) {
+    /// The machine-readable code and the sentence for the user.
+    pub fn code_and_message(&self) -> (&'static str, String) {
         match self {
             AppError::BadRequest { code, message } => (code, message.clone()),
             AppError::NotSignedIn => ("not_signed_in", "Sign in to continue.".into()),
@@ -68,11 +72,16 @@ impl AppError {
                 "Requests from other sites are not allowed.".into(),
             ),
             AppError::NotFound => ("not_found", "Not found.".into()),
+            AppError::MisdirectedRequest(refused) => ("misdirected_request", refused.to_string()),
             AppError::MethodNotAllowed(_) => (
                 "method_not_allowed",
                 "This method is not allowed here.".into(),
             ),
-            AppError::Conflict { code, message } => (code, (*message).into()),
+            AppError::Conflict { code, message } => (code, message.clone()),
+            AppError::LengthRequired => (
+                "length_required",
+                "Send the body with a Content-Length header.".into(),
+            ),
             AppError::PayloadTooLarge { limit_bytes } => (
                 "payload_too_large",
                 format!("The request body is larger than {limit_bytes} bytes."),
@@ -85,7 +94,7 @@ impl AppError {
                 retry_after_seconds,
             } => (
                 "too_many_requests",
-                format!("Too many failed attempts. Try again in {retry_after_seconds} seconds."),
+                format!("Too many attempts. Try again in {retry_after_seconds} seconds."),
             ),
             AppError::Internal(_) => ("internal_error", "Something went wrong on our side.".into()),
         }
@@ -115,11 +124,13 @@ mod tests {
             AppError::InvalidCredentials,
             AppError::CrossSite,
             AppError::NotFound,
+            AppError::MisdirectedRequest(crate::public_origin::HostRefused::NotLoopback),
             AppError::MethodNotAllowed("GET"),
             AppError::Conflict {
                 code: "email_taken",
-                message: "taken",
+                message: "taken".into(),
             },
+            AppError::LengthRequired,
             AppError::PayloadTooLarge { limit_bytes: 10 },
             AppError::UnsupportedMediaType,
             AppError::TooManyRequests {

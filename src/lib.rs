@@ -7,8 +7,10 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 pub mod mcp;
+pub mod next_path;
 pub mod oauth;
 pub mod password;
+pub mod public_origin;
 pub mod text;
 pub mod throttle;
 pub mod time;
@@ -17,7 +19,7 @@ mod auth;
 mod http;
 mod store;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -27,4 +29,10 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     http::handle(req, env, ctx).await
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    // A failure is in the log line; the next run tries again.
+    let _ = http::clean_up(&env).await;
 }

@@ -11,6 +11,13 @@ use crate::oauth::registration::{ClientId, TokenEndpointAuthMethod};
 /// How often `last_used_at` is rewritten at most, per key.
 pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 
+/// Signed-in browsers per user; signing in once more ends the oldest session.
+pub const MAX_SESSIONS_PER_USER: i64 = 20;
+
+/// Active keys per user. Minting (or connecting an app) beyond this is refused until the
+/// user revokes some.
+pub const MAX_ACTIVE_KEYS_PER_USER: i64 = 500;
+
 fn text(value: &str) -> JsValue {
     JsValue::from_str(value)
 }
@@ -131,6 +138,8 @@ pub async fn find_login(db: &D1Database, email: &Email) -> Result<Option<(User, 
     .transpose()
 }
 
+/// Starts a session, and ends the user's oldest ones beyond [`MAX_SESSIONS_PER_USER`] in the
+/// same transaction, so signing in again and again cannot grow the table.
 pub async fn create_session(
     db: &D1Database,
     token_hash: &str,
@@ -138,12 +147,22 @@ pub async fn create_session(
     now: i64,
     expires_at: i64,
 ) -> Result<()> {
-    db.prepare(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .bind(&[text(token_hash), text(user_id), millis(now), millis(expires_at)])?
-    .run()
-    .await?;
+    let insert = db
+        .prepare(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(&[text(token_hash), text(user_id), millis(now), millis(expires_at)])?;
+    let trim = db
+        .prepare(
+            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash NOT IN \
+             (SELECT token_hash FROM sessions WHERE user_id = ?1 \
+              ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+        )
+        .bind(&[
+            text(user_id),
+            JsValue::from_f64(MAX_SESSIONS_PER_USER as f64),
+        ])?;
+    db.batch(vec![insert, trim]).await?;
     Ok(())
 }
 
@@ -172,54 +191,49 @@ pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Removes a user's expired sessions; run after a sign-in so the table cannot grow forever.
-pub fn delete_expired_sessions(
-    db: &D1Database,
-    user_id: &str,
-    now: i64,
-) -> Result<D1PreparedStatement> {
-    db.prepare("DELETE FROM sessions WHERE user_id = ?1 AND expires_at <= ?2")
-        .bind(&[text(user_id), millis(now)])
-}
-
-// ---- failed sign-ins ----------------------------------------------------------------
+// ---- rate limits ---------------------------------------------------------------------
 
 #[derive(Deserialize)]
-struct LoginFailuresRow {
+struct CounterRow {
     window_started_at: i64,
-    failures: i64,
+    count: i64,
 }
 
-/// The current failed sign-in counter for an email: (window start, failures).
-pub async fn login_failures(db: &D1Database, email: &Email) -> Result<Option<(i64, i64)>> {
-    let row: Option<LoginFailuresRow> = db
-        .prepare("SELECT window_started_at, failures FROM login_failures WHERE email = ?1")
-        .bind(&[text(email.as_str())])?
+/// Counts one attempt against `bucket` in one atomic statement, starting a new window when
+/// the stored one has ended, and returns the counter after counting:
+/// `(window_started_at, count)`.
+pub async fn count_attempt(
+    db: &D1Database,
+    bucket: &str,
+    window_ms: i64,
+    now: i64,
+) -> Result<(i64, i64)> {
+    let row: Option<CounterRow> = db
+        .prepare(
+            "INSERT INTO rate_limits (bucket, window_started_at, count) VALUES (?1, ?2, 1) \
+             ON CONFLICT (bucket) DO UPDATE SET \
+               count = CASE WHEN window_started_at <= ?2 - ?3 THEN 1 ELSE count + 1 END, \
+               window_started_at = CASE WHEN window_started_at <= ?2 - ?3 THEN ?2 ELSE window_started_at END \
+             RETURNING window_started_at, count",
+        )
+        .bind(&[text(bucket), millis(now), millis(window_ms)])?
         .first(None)
         .await?;
-    Ok(row.map(|row| (row.window_started_at, row.failures)))
+    let row =
+        row.ok_or_else(|| worker::Error::RustError("the counter upsert returned no row".into()))?;
+    Ok((row.window_started_at, row.count))
 }
 
-/// Counts a failed sign-in, starting a new window when the stored one has ended.
-pub fn record_login_failure(
-    db: &D1Database,
-    email: &Email,
-    now: i64,
-    window_ms: i64,
-) -> Result<D1PreparedStatement> {
-    db.prepare(
-        "INSERT INTO login_failures (email, window_started_at, failures) VALUES (?1, ?2, 1) \
-         ON CONFLICT (email) DO UPDATE SET \
-           failures = CASE WHEN window_started_at <= ?2 - ?3 THEN 1 ELSE failures + 1 END, \
-           window_started_at = CASE WHEN window_started_at <= ?2 - ?3 THEN ?2 ELSE window_started_at END",
-    )
-    .bind(&[text(email.as_str()), millis(now), millis(window_ms)])
+/// Hands back one counted attempt that turned out not to be a failure.
+pub fn refund_attempt(db: &D1Database, bucket: &str) -> Result<D1PreparedStatement> {
+    db.prepare("UPDATE rate_limits SET count = count - 1 WHERE bucket = ?1 AND count > 0")
+        .bind(&[text(bucket)])
 }
 
-/// Forgets an email's failed sign-ins after a successful one.
-pub fn clear_login_failures(db: &D1Database, email: &Email) -> Result<D1PreparedStatement> {
-    db.prepare("DELETE FROM login_failures WHERE email = ?1")
-        .bind(&[text(email.as_str())])
+/// Forgets a counter, e.g. an account's failed sign-ins after a successful one.
+pub fn forget_attempts(db: &D1Database, bucket: &str) -> Result<D1PreparedStatement> {
+    db.prepare("DELETE FROM rate_limits WHERE bucket = ?1")
+        .bind(&[text(bucket)])
 }
 
 // ---- keys ---------------------------------------------------------------------------
@@ -234,12 +248,28 @@ pub struct NewKey<'a> {
     pub now: i64,
 }
 
-fn insert_key_statement(db: &D1Database, key: &NewKey<'_>) -> Result<D1PreparedStatement> {
-    db.prepare(
-        "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .bind(&[
+/// Inserts a key unless the user already has [`MAX_ACTIVE_KEYS_PER_USER`] active ones, in one
+/// statement so concurrent mints cannot pass the cap together. `false` when refused.
+pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<bool> {
+    let result = db
+        .prepare(format!(
+            "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, \
+             created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {UNDER_KEY_CAP}"
+        ))
+        .bind(&key_values(key, None))?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0) == 1)
+}
+
+/// True while the user (`?2`) has fewer active keys than the cap (`?10`).
+const UNDER_KEY_CAP: &str =
+    "(SELECT count(*) FROM api_keys WHERE user_id = ?2 AND revoked_at IS NULL) < ?10";
+
+/// The ten parameters of an inserted key: the eight columns, the code it was minted from
+/// (`?9`, or NULL), and the cap on active keys (`?10`).
+fn key_values(key: &NewKey<'_>, code_hash: Option<&str>) -> [JsValue; 10] {
+    [
         text(key.id),
         text(key.user_id),
         text(key.hash.as_str()),
@@ -248,12 +278,9 @@ fn insert_key_statement(db: &D1Database, key: &NewKey<'_>) -> Result<D1PreparedS
         text(key.source.column()),
         optional_text(key.source.client_id()),
         millis(key.now),
-    ])
-}
-
-pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<()> {
-    insert_key_statement(db, key)?.run().await?;
-    Ok(())
+        optional_text(code_hash),
+        JsValue::from_f64(MAX_ACTIVE_KEYS_PER_USER as f64),
+    ]
 }
 
 /// Every key of a user, active and revoked, newest first.
@@ -376,8 +403,14 @@ pub struct NewClient<'a> {
     pub redirect_uris: &'a [&'a str],
     pub token_endpoint_auth_method: &'a str,
     pub client_secret_hash: Option<&'a str>,
-    pub metadata: &'a serde_json::Value,
+    pub client_uri: Option<&'a str>,
     pub now: i64,
+}
+
+/// The metadata column: what the consent page may show besides the name. The redirect
+/// URIs have their own column and are stored once.
+fn client_metadata(client_uri: Option<&str>) -> String {
+    serde_json::json!({ "client_uri": client_uri }).to_string()
 }
 
 pub async fn insert_client(db: &D1Database, client: &NewClient<'_>) -> Result<()> {
@@ -391,7 +424,7 @@ pub async fn insert_client(db: &D1Database, client: &NewClient<'_>) -> Result<()
         text(&serde_json::to_string(client.redirect_uris)?),
         text(client.token_endpoint_auth_method),
         optional_text(client.client_secret_hash),
-        text(&client.metadata.to_string()),
+        text(&client_metadata(client.client_uri)),
         millis(client.now),
     ])?
     .run()
@@ -412,7 +445,6 @@ pub struct FetchedClient<'a> {
 
 /// Stores (or refreshes) the cached copy of a metadata document under its derived id.
 pub async fn upsert_document_client(db: &D1Database, client: &FetchedClient<'_>) -> Result<()> {
-    let metadata = serde_json::json!({ "client_uri": client.client_uri });
     db.prepare(
         "INSERT INTO oauth_clients (id, client_name, redirect_uris, token_endpoint_auth_method, \
          metadata, created_at, metadata_url, metadata_expires_at) \
@@ -424,7 +456,7 @@ pub async fn upsert_document_client(db: &D1Database, client: &FetchedClient<'_>)
         text(client.id.as_str()),
         text(client.client_name),
         text(&serde_json::to_string(client.redirect_uris)?),
-        text(&metadata.to_string()),
+        text(&client_metadata(client.client_uri)),
         millis(client.now),
         text(client.url),
         millis(client.expires_at),
@@ -508,25 +540,45 @@ pub struct NewCode<'a> {
     pub expires_at: i64,
 }
 
+/// Stores an approved code, and notes that its client is in use (the cleanup keeps clients
+/// used within 90 days).
 pub async fn insert_code(db: &D1Database, code: &NewCode<'_>) -> Result<()> {
-    db.prepare(
-        "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, \
-         scope, resource, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .bind(&[
-        text(code.code_hash),
-        text(code.client_id),
-        text(code.user_id),
-        text(code.redirect_uri),
-        text(code.code_challenge),
-        text(code.scope),
-        text(code.resource),
-        millis(code.now),
-        millis(code.expires_at),
-    ])?
-    .run()
-    .await?;
+    let insert = db
+        .prepare(
+            "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, \
+             scope, resource, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(&[
+            text(code.code_hash),
+            text(code.client_id),
+            text(code.user_id),
+            text(code.redirect_uri),
+            text(code.code_challenge),
+            text(code.scope),
+            text(code.resource),
+            millis(code.now),
+            millis(code.expires_at),
+        ])?;
+    let used = db
+        .prepare("UPDATE oauth_clients SET last_used_at = ?2 WHERE id = ?1")
+        .bind(&[text(code.client_id), millis(code.now)])?;
+    db.batch(vec![insert, used]).await?;
     Ok(())
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// How many active keys a user has.
+pub async fn count_active_keys(db: &D1Database, user_id: &str) -> Result<i64> {
+    let row: Option<CountRow> = db
+        .prepare("SELECT count(*) AS n FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL")
+        .bind(&[text(user_id)])?
+        .first(None)
+        .await?;
+    Ok(row.map_or(0, |row| row.n))
 }
 
 /// A code as the token endpoint finds it: what it is bound to and whom it was issued for.
@@ -584,8 +636,8 @@ pub async fn count_exchange(
 /// Mints the key for a code exchange in one transaction, and only while the code has been
 /// exchanged exactly once (a replay counted between the exchange and this batch leaves
 /// nothing minted): the client's earlier keys for this user are revoked (one key per
-/// connected app), the new key is inserted, and the code records which key it minted.
-/// `false` when nothing was minted.
+/// connected app), the new key is inserted (within the cap on active keys), and the code
+/// records which key it minted. `false` when nothing was minted.
 pub async fn insert_key_for_code(
     db: &D1Database,
     key: &NewKey<'_>,
@@ -611,19 +663,9 @@ pub async fn insert_key_for_code(
     let insert = db
         .prepare(format!(
             "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, \
-             created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {ONCE}"
+             created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {ONCE} AND {UNDER_KEY_CAP}"
         ))
-        .bind(&[
-            text(key.id),
-            text(key.user_id),
-            text(key.hash.as_str()),
-            text(key.last4),
-            optional_text(key.label.map(Label::as_str)),
-            text(key.source.column()),
-            optional_text(key.source.client_id()),
-            millis(key.now),
-            text(code_hash),
-        ])?;
+        .bind(&key_values(key, Some(code_hash)))?;
     let link = db
         .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1 AND exchanges = 1")
         .bind(&[text(code_hash), text(key.id)])?;
@@ -678,8 +720,31 @@ pub async fn revoke_client_key_by_hash(
     Ok(())
 }
 
-/// Forgets codes that expired a day ago (kept that long to recognise replays).
-pub fn delete_stale_codes(db: &D1Database, now: i64) -> Result<D1PreparedStatement> {
-    db.prepare("DELETE FROM oauth_codes WHERE expires_at < ?1")
-        .bind(&[millis(now - 24 * 60 * 60 * 1000)])
+// ---- scheduled cleanup ------------------------------------------------------------------
+
+/// Codes are kept a day past their expiry, to recognise replays.
+pub const CODE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+/// Registered clients with no active key are forgotten after this long without use.
+pub const UNUSED_CLIENT_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// What the scheduled cleanup removes, in one transaction: codes expired a day ago,
+/// expired sessions, rate-limit counters past their windows, and OAuth clients (registered
+/// or known by a document) with no active key and no use for 90 days.
+pub async fn clean_up(db: &D1Database, now: i64) -> Result<()> {
+    let statements = vec![
+        db.prepare("DELETE FROM oauth_codes WHERE expires_at < ?1")
+            .bind(&[millis(now - CODE_RETENTION_MS)])?,
+        db.prepare("DELETE FROM sessions WHERE expires_at <= ?1")
+            .bind(&[millis(now)])?,
+        db.prepare("DELETE FROM rate_limits WHERE window_started_at < ?1")
+            .bind(&[millis(now - crate::throttle::COUNTER_RETENTION_MS)])?,
+        db.prepare(
+            "DELETE FROM oauth_clients WHERE COALESCE(last_used_at, created_at) < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM api_keys k \
+               WHERE k.oauth_client_id = oauth_clients.id AND k.revoked_at IS NULL)",
+        )
+        .bind(&[millis(now - UNUSED_CLIENT_RETENTION_MS)])?,
+    ];
+    db.batch(statements).await?;
+    Ok(())
 }

@@ -12,7 +12,9 @@ use proptest::sample::{select, Index};
 use serde_json::{json, Map, Value};
 
 use hadron_keys::accounts::{Email, Role};
-use hadron_keys::credentials::{parse_bearer, Bearer, SessionToken, SESSION_COOKIE};
+use hadron_keys::credentials::{
+    parse_bearer, session_cookie_name, Bearer, SessionToken, SESSION_COOKIE,
+};
 use hadron_keys::crypto::{constant_time_eq, hex, is_lower_hex, sha256, sha256_hex};
 use hadron_keys::keys::{ApiKey, KeyId, Label, LabelError, KEY_PREFIX, LABEL_MAX_CHARS};
 use hadron_keys::mcp::jsonrpc::{
@@ -38,7 +40,7 @@ use hadron_keys::oauth::token::{
 };
 use hadron_keys::password::{Password, PasswordError, MAX_CHARS, MIN_CHARS};
 use hadron_keys::text::{check_visible, strip_invisible, TextError};
-use hadron_keys::throttle::{login_retry_after, LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS};
+use hadron_keys::throttle::{self, Limit};
 use hadron_keys::time::rfc3339;
 
 // ---------------------------------------------------------------------------------------
@@ -234,7 +236,8 @@ proptest! {
         let _ = Label::parse(&input);
         let _ = Label::for_oauth_client(&input);
         let _ = parse_bearer(Some(&input));
-        let _ = SessionToken::from_cookie_header(Some(&input));
+        let _ = SessionToken::from_cookie_header(Some(&input), false);
+        let _ = SessionToken::from_cookie_header(Some(&input), true);
         let _ = is_lower_hex(&input, 64);
         let _ = sha256_hex(input.as_bytes());
         let _ = Email::parse(&input);
@@ -472,6 +475,7 @@ proptest! {
 
     #[test]
     fn the_session_cookie_is_found_among_any_other_cookies(
+        https in any::<bool>(),
         others in vec(
             (
                 "[a-z_]{1,16}".prop_filter("another cookie", |n| n != SESSION_COOKIE),
@@ -483,12 +487,29 @@ proptest! {
         value in "[0-9a-f]{64}",
         blanks in "[ ]{0,2}",
     ) {
+        let name = session_cookie_name(https);
         let mut cookies: Vec<String> = others.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        let ours = format!("{SESSION_COOKIE}={blanks}{value}");
+        let ours = format!("{name}={blanks}{value}");
         cookies.insert(position.index(cookies.len() + 1), ours);
         let header = cookies.join("; ");
-        let found = SessionToken::from_cookie_header(Some(&header));
+        let found = SessionToken::from_cookie_header(Some(&header), https);
         prop_assert_eq!(found.map(|token| token.hash()), Some(sha256_hex(value.as_bytes())));
+        // Read under the other scheme's name, it is not there.
+        prop_assert!(SessionToken::from_cookie_header(Some(&header), !https).is_none());
+    }
+
+    #[test]
+    fn a_session_cookie_sent_twice_signs_the_request_out(
+        https in any::<bool>(),
+        first in "[0-9a-f]{64}",
+        second in "[0-9a-f]{64}",
+        between in vec("[a-z]{1,8}=[a-z0-9]{0,8}", 0..3),
+    ) {
+        let name = session_cookie_name(https);
+        let mut cookies = vec![format!("{name}={first}")];
+        cookies.extend(between);
+        cookies.push(format!("{name}={second}"));
+        prop_assert!(SessionToken::from_cookie_header(Some(&cookies.join("; ")), https).is_none());
     }
 
     #[test]
@@ -499,7 +520,7 @@ proptest! {
             }),
     ) {
         let header = format!("{SESSION_COOKIE}={value}");
-        prop_assert!(SessionToken::from_cookie_header(Some(&header)).is_none());
+        prop_assert!(SessionToken::from_cookie_header(Some(&header), false).is_none());
     }
 }
 
@@ -960,21 +981,25 @@ proptest! {
 
     #[test]
     fn a_retry_after_is_given_only_within_the_window_and_is_just_long_enough(
+        limit in select(throttle::ALL.to_vec()),
         // Stored times come from Date.now(): Unix milliseconds, well inside 2^53.
         window_started_at in 0i64..(1 << 53),
-        failures in 0i64..(3 * LOGIN_FAILURE_LIMIT),
+        count in 0i64..200,
         // Anywhere around the window, and often within two seconds of either end.
-        offset in prop_oneof![
-            -LOGIN_WINDOW_MS..(2 * LOGIN_WINDOW_MS),
-            -2_000i64..2_000,
-            (LOGIN_WINDOW_MS - 2_000)..(LOGIN_WINDOW_MS + 2_000),
-            select(vec![0, LOGIN_WINDOW_MS - 1_000, LOGIN_WINDOW_MS - 1, LOGIN_WINDOW_MS]),
+        offset_seed in prop_oneof![
+            (-1.0f64..2.0).prop_map(|f| (f, 0)),
+            (-2_000i64..2_000).prop_map(|ms| (0.0, ms)),
+            (-2_000i64..2_000).prop_map(|ms| (1.0, ms)),
+            select(vec![(0.0, 0), (1.0, -1_000), (1.0, -1), (1.0, 0)]),
         ],
     ) {
+        let limit: Limit = limit;
+        let (fraction, extra) = offset_seed;
+        let offset = (limit.window_ms as f64 * fraction) as i64 + extra;
         let now = window_started_at + offset;
-        let window_ends_at = window_started_at + LOGIN_WINDOW_MS;
-        let refused = failures >= LOGIN_FAILURE_LIMIT && now < window_ends_at;
-        match login_retry_after(window_started_at, failures, now) {
+        let window_ends_at = window_started_at + limit.window_ms;
+        let refused = count > limit.max && now < window_ends_at;
+        match limit.retry_after(window_started_at, count, now) {
             None => prop_assert!(!refused),
             Some(seconds) => {
                 prop_assert!(refused);
@@ -982,7 +1007,7 @@ proptest! {
                 let remaining_ms = window_ends_at - now;
                 prop_assert!(seconds * 1000 >= remaining_ms && (seconds - 1) * 1000 < remaining_ms);
                 if now >= window_started_at {
-                    prop_assert!(seconds <= LOGIN_WINDOW_MS / 1000);
+                    prop_assert!(seconds <= limit.window_ms / 1000);
                 }
             }
         }

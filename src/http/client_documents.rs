@@ -11,12 +11,16 @@
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
+use worker::js_sys::Uint8Array;
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys;
 use worker::{
     AbortController, AbortSignal, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
     RequestRedirect, ResponseBody,
 };
 
-use super::request::read_capped;
+use super::limits;
 use crate::error::AppError;
 use crate::oauth::metadata_document::{
     cache_ttl_ms, parse_document, ClientDocument, DocumentError, DocumentUrl, FETCH_TIMEOUT_MS,
@@ -25,6 +29,7 @@ use crate::oauth::metadata_document::{
 use crate::oauth::redirect_uri::RedirectUri;
 use crate::oauth::registration::TokenEndpointAuthMethod;
 use crate::store::{self, CachedDocument, FetchedClient, OAuthClient};
+use crate::throttle;
 
 /// `CIMD_ALLOW_INSECURE_LOOPBACK=1` (from `.dev.vars` or `--var`, never wrangler.toml)
 /// admits `http://127.0.0.1:<port>/…` and `http://localhost:<port>/…` documents.
@@ -34,12 +39,14 @@ pub fn allow_insecure_loopback(env: &Env) -> bool {
 }
 
 /// The client a document URL names: the cached copy while it is fresh, otherwise the
-/// document fetched and checked anew (and cached). The outer error is ours (D1), the
-/// inner one the document's, which the user is shown.
+/// document fetched and checked anew (and cached) — a fetch counted against the address
+/// of the client that asked for it. The outer error is ours (D1, or the limit), the inner
+/// one the document's, which the user is shown.
 pub async fn document_client(
     db: &worker::D1Database,
     url: &DocumentUrl,
     now: i64,
+    client_address: &str,
 ) -> Result<Result<OAuthClient, DocumentError>, AppError> {
     let id = url.internal_id();
     if let Some(cached) = store::find_client(db, &id).await? {
@@ -51,6 +58,7 @@ pub async fn document_client(
             return Ok(Ok(cached));
         }
     }
+    limits::count(db, &throttle::DOCUMENT_FETCHES_PER_ADDRESS, client_address).await?;
     let (document, ttl_ms) = match fetch(url).await {
         Ok(fetched) => fetched,
         Err(error) => return Ok(Err(error)),
@@ -137,4 +145,31 @@ async fn fetch_and_read(
     };
     let document = parse_document(url, status, content_type.as_deref(), &body)?;
     Ok((document, cache_ttl_ms(cache_control.as_deref())))
+}
+
+/// Reads a response body to its end, or stops as soon as it would hold more than `limit`
+/// bytes (`None`, and the download is cancelled): whatever the server declared, no more
+/// than `limit` bytes are buffered.
+async fn read_capped(
+    body: web_sys::ReadableStream,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, JsValue> {
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let result: web_sys::ReadableStreamReadResult =
+            JsFuture::from(reader.read()).await?.unchecked_into();
+        if result.get_done().unwrap_or(true) {
+            return Ok(Some(bytes));
+        }
+        let chunk = Uint8Array::new(&result.get_value());
+        let start = bytes.len();
+        let end = start + chunk.length() as usize;
+        if end > limit {
+            let _ = reader.cancel();
+            return Ok(None);
+        }
+        bytes.resize(end, 0);
+        chunk.copy_to(&mut bytes[start..]);
+    }
 }

@@ -4,9 +4,9 @@
 //! The `last_used_at` write happens after the response, at most once a minute per key.
 
 use serde_json::Value;
-use worker::{Context, Env, Method, Request, Response, Result};
+use worker::{Context, Method, Request, Response, Result};
 
-use super::request::{public_origin, read_body, require_json_content_type};
+use super::request::{read_body, require_json_content_type, Deps};
 use super::response::{error_response, json_response, set_security_headers};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
 use crate::error::AppError;
@@ -18,25 +18,23 @@ use crate::store;
 /// MCP messages from a client are small; this bounds what a caller can make us parse.
 const MAX_MCP_BODY_BYTES: usize = 256 * 1024;
 
-/// Answers one `/mcp` request; also returns the id of the key that was accepted, for the
-/// request log.
-pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<(Response, Option<String>)> {
-    let mut key_id = None;
-    let response = match serve(req, &env, &ctx, &mut key_id).await {
-        Ok(response) => response,
-        Err(McpFailure::App(error)) => error_response(&error)?,
-        Err(McpFailure::Unauthorized { token_sent, origin }) => unauthorized(&origin, token_sent)?,
+/// Answers one `/mcp` request; the accepted key's id goes to the request context's log
+/// fields.
+pub async fn handle(req: Request, deps: &Deps) -> Result<Response> {
+    match serve(req, deps).await {
+        Ok(response) => Ok(response),
+        Err(McpFailure::App(error)) => error_response(&error),
+        Err(McpFailure::Unauthorized { token_sent }) => unauthorized(deps.origin(), token_sent),
         Err(McpFailure::Rpc(error)) => {
             let status = if error.is_malformed() { 400 } else { 200 };
-            json_response(status, &error.to_json())?
+            json_response(status, &error.to_json())
         }
-    };
-    Ok((response, key_id))
+    }
 }
 
 enum McpFailure {
     App(AppError),
-    Unauthorized { token_sent: bool, origin: String },
+    Unauthorized { token_sent: bool },
     Rpc(RpcError),
 }
 
@@ -52,14 +50,9 @@ impl From<worker::Error> for McpFailure {
     }
 }
 
-async fn serve(
-    mut req: Request,
-    env: &Env,
-    ctx: &Context,
-    key_id: &mut Option<String>,
-) -> std::result::Result<Response, McpFailure> {
-    refuse_foreign_origin(&req, env)?;
-    let db = env.d1("DB")?;
+async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, McpFailure> {
+    refuse_foreign_origin(&req, deps)?;
+    let db = deps.db()?;
     // Every refused token is a 401 (the MCP authorization spec's MUST), however many come:
     // volume is for a rate limiting rule in front of the Worker (docs/security.md).
     let caller = match authenticate_bearer(&req, &db).await {
@@ -68,16 +61,15 @@ async fn serve(
         Err(rejection) => {
             return Err(McpFailure::Unauthorized {
                 token_sent: matches!(rejection, BearerRejection::InvalidToken),
-                origin: public_origin(&req, env)?,
             })
         }
     };
-    *key_id = Some(caller.key.id.clone());
+    deps.request.record_key(&caller.key.id);
     if req.method() != Method::Post {
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
         return Err(AppError::MethodNotAllowed("POST").into());
     }
-    record_use(&db, &caller, ctx)?;
+    record_use(&db, &caller, &deps.ctx)?;
     let version = protocol_version_header(&req)?;
     require_json_content_type(&req)?;
 
@@ -157,9 +149,9 @@ async fn answer_batch(
 
 /// MCP servers must refuse browsers on other origins (DNS rebinding). Clients that are
 /// not browsers send no `Origin`.
-fn refuse_foreign_origin(req: &Request, env: &Env) -> std::result::Result<(), McpFailure> {
+fn refuse_foreign_origin(req: &Request, deps: &Deps) -> std::result::Result<(), McpFailure> {
     match req.headers().get("Origin")? {
-        Some(origin) if origin != public_origin(req, env)? => Err(AppError::CrossSite.into()),
+        Some(origin) if origin != deps.origin() => Err(AppError::CrossSite.into()),
         _ => Ok(()),
     }
 }

@@ -15,12 +15,13 @@
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
+use super::api_keys::too_many_keys;
 use super::client_documents::{allow_insecure_loopback, document_client};
+use super::limits;
 use super::request::{
-    optional_string, public_origin, read_body, read_json_object, require_same_origin,
-    required_string, Deps, MAX_API_BODY_BYTES,
+    optional_string, read_body, read_json_object, require_same_origin, required_string, Deps,
 };
-use super::response::{json_response, set_security_headers};
+use super::response::{json_response, redirect, set_security_headers};
 use crate::auth::{now_ms, signed_in_session};
 use crate::crypto::constant_time_eq;
 use crate::error::AppError;
@@ -40,7 +41,8 @@ use crate::oauth::token::{
     TOKEN_RESPONSE_HEADERS,
 };
 use crate::oauth::{form, pkce::CodeChallenge};
-use crate::store::{self, NewClient, NewCode, NewKey, OAuthClient};
+use crate::store::{self, NewClient, NewCode, NewKey, OAuthClient, MAX_ACTIVE_KEYS_PER_USER};
+use crate::throttle;
 
 /// Where `GET /oauth/authorize` sends the browser once the request checks out.
 const CONSENT_PAGE: &str = "/app/oauth/consent";
@@ -95,15 +97,21 @@ impl<E> Failure<E> {
     }
 }
 
+/// OAuth request bodies are small; a registration with ten long redirect URIs still fits.
+const MAX_OAUTH_BODY_BYTES: usize = 4 * 1024;
+
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
-pub fn metadata(req: &Request, deps: &Deps) -> Result<Response, AppError> {
-    let issuer = public_origin(req, &deps.env)?;
-    Ok(json_response(200, &authorization_server_metadata(&issuer))?)
+pub fn metadata(deps: &Deps) -> Result<Response, AppError> {
+    Ok(json_response(
+        200,
+        &authorization_server_metadata(deps.origin()),
+    )?)
 }
 
 // ---- registration (RFC 7591) --------------------------------------------------------
 
-/// `POST /oauth/register`.
+/// `POST /oauth/register`. Each registration is a stored client, so the client's address
+/// may register only so many, and the request is small.
 pub async fn register(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
     match registration(&mut req, deps).await {
         Ok(body) => Ok(json_response(201, &body)?),
@@ -114,7 +122,14 @@ pub async fn register(mut req: Request, deps: &Deps) -> Result<Response, AppErro
 }
 
 async fn registration(req: &mut Request, deps: &Deps) -> Result<Value, Failure<RegistrationError>> {
-    let body = match read_json_object(req, MAX_API_BODY_BYTES, false).await {
+    let db = deps.db()?;
+    limits::count(
+        &db,
+        &throttle::REGISTRATIONS_PER_ADDRESS,
+        deps.request.client_address(),
+    )
+    .await?;
+    let body = match read_json_object(req, MAX_OAUTH_BODY_BYTES, false).await {
         Ok(body) => Value::Object(body),
         Err(AppError::BadRequest { message, .. }) => {
             return Err(RegistrationError::metadata(message).into())
@@ -135,19 +150,15 @@ async fn registration(req: &mut Request, deps: &Deps) -> Result<Value, Failure<R
         .map(|uri| uri.as_str())
         .collect();
     let secret_hash = secret.as_ref().map(ClientSecret::hash);
-    let mut stored_metadata = response.clone();
-    if let Some(object) = stored_metadata.as_object_mut() {
-        object.remove("client_secret");
-    }
     store::insert_client(
-        &deps.db()?,
+        &db,
         &NewClient {
             id: client_id.as_str(),
             client_name: &registration.client_name,
             redirect_uris: &redirect_uris,
             token_endpoint_auth_method: registration.token_endpoint_auth_method.as_str(),
             client_secret_hash: secret_hash.as_deref(),
-            metadata: &stored_metadata,
+            client_uri: registration.client_uri.as_deref(),
             now,
         },
     )
@@ -193,9 +204,11 @@ async fn check_request(
                 .into())
             }
         },
-        RequestedClient::Document(url) => document_client(&db, url, now_ms())
-            .await?
-            .map_err(|error| not_redirectable(error.to_string()))?,
+        RequestedClient::Document(url) => {
+            document_client(&db, url, now_ms(), deps.request.client_address())
+                .await?
+                .map_err(|error| not_redirectable(error.to_string()))?
+        }
     };
     let request = validate_authorize_request(
         params,
@@ -213,11 +226,11 @@ async fn check_request(
 /// `GET /oauth/authorize`: a good request goes to the consent page; anything else is
 /// Hadron's error page — never a redirect, since the user has not decided anything yet.
 pub async fn authorize(req: Request, deps: &Deps) -> Result<Response, AppError> {
-    let origin = public_origin(&req, &deps.env)?;
+    let origin = deps.origin();
     let (query, params) = query_params(&req)?;
-    match check_request(&params, deps, &origin).await {
-        Ok(_) => redirect(&format!("{CONSENT_PAGE}?{query}")),
-        Err(failure) => failure.respond(|error| error_page(&error, &origin)),
+    match check_request(&params, deps, origin).await {
+        Ok(_) => redirect(302, &format!("{CONSENT_PAGE}?{query}")),
+        Err(failure) => failure.respond(|error| error_page(&error, origin)),
     }
 }
 
@@ -247,13 +260,13 @@ fn invalid_authorization_request(
 /// `GET /api/oauth/consent?<the authorization request>`: what the consent page shows.
 pub async fn consent_details(req: Request, deps: &Deps) -> Result<Response, AppError> {
     let db = deps.db()?;
-    let (user, session_hash) = signed_in_session(&req, &db).await?;
-    let origin = public_origin(&req, &deps.env)?;
+    let (user, session_hash) = signed_in_session(&req, &db, deps.request.is_https()).await?;
+    let origin = deps.origin();
     let (_, params) = query_params(&req)?;
-    let checked = match check_request(&params, deps, &origin).await {
+    let checked = match check_request(&params, deps, origin).await {
         Ok(checked) => checked,
         Err(failure) => {
-            return failure.respond(|error| invalid_authorization_request(&error, &origin))
+            return failure.respond(|error| invalid_authorization_request(&error, origin))
         }
     };
     let Checked {
@@ -288,12 +301,19 @@ pub async fn consent_details(req: Request, deps: &Deps) -> Result<Response, AppE
 }
 
 /// `POST /api/oauth/consent` `{request, decision: "approve"|"deny", csrf_token}`: the
-/// user's answer. Answers `{redirect_to}`, where the page sends the browser.
+/// user's answer. Answers `{redirect_to}`, where the page sends the browser. Failed
+/// decisions count against the client's address.
 pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    require_same_origin(&req, &deps.env)?;
+    require_same_origin(&req, deps)?;
     let db = deps.db()?;
-    let (user, session_hash) = signed_in_session(&req, &db).await?;
-    let body = read_json_object(&mut req, MAX_API_BODY_BYTES, false).await?;
+    let (user, session_hash) = signed_in_session(&req, &db, deps.request.is_https()).await?;
+    let attempt = limits::count(
+        &db,
+        &throttle::CONSENT_FAILURES_PER_ADDRESS,
+        deps.request.client_address(),
+    )
+    .await?;
+    let body = read_json_object(&mut req, MAX_OAUTH_BODY_BYTES, false).await?;
     let csrf_token = required_string(&body, "csrf_token")?;
     if !constant_time_eq(
         csrf_token.as_bytes(),
@@ -315,13 +335,17 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
         }
     };
     let query = optional_string(&body, "request")?.unwrap_or_default();
-    let origin = public_origin(&req, &deps.env)?;
-    let request = match check_request(&form::parse(query), deps, &origin).await {
+    let origin = deps.origin();
+    let request = match check_request(&form::parse(query), deps, origin).await {
         Ok(checked) => checked.request,
         Err(failure) => {
-            return failure.respond(|error| invalid_authorization_request(&error, &origin))
+            return failure.respond(|error| invalid_authorization_request(&error, origin))
         }
     };
+    if approve && store::count_active_keys(&db, &user.id).await? >= MAX_ACTIVE_KEYS_PER_USER {
+        return Err(too_many_keys());
+    }
+    attempt.refund(&db).await?;
 
     // The user has decided: from here on the answer goes back to the client.
     let redirect_to = if approve {
@@ -347,7 +371,7 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
             &request.redirect_uri,
             code.expose_secret(),
             request.state.as_deref(),
-            &origin,
+            origin,
         )
     } else {
         error_redirect_url(
@@ -355,7 +379,7 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
             AuthorizeErrorCode::AccessDenied,
             Some("The user denied the request."),
             request.state.as_deref(),
-            &origin,
+            origin,
         )
     };
     Ok(json_response(200, &json!({ "redirect_to": redirect_to }))?)
@@ -373,7 +397,7 @@ async fn read_form(req: &mut Request) -> Result<Vec<(String, String)>, Failure<O
         )
         .into());
     }
-    let body = read_body(req, MAX_API_BODY_BYTES)
+    let body = read_body(req, MAX_OAUTH_BODY_BYTES)
         .await
         .map_err(|_| OAuthError::invalid_request("The body is too large or unreadable."))?;
     let body = std::str::from_utf8(&body)
@@ -411,10 +435,18 @@ async fn authenticated_client(
 }
 
 /// `POST /oauth/token`: exchanges a code for a new key (the order of checks is in
-/// `crate::oauth::token`).
+/// `crate::oauth::token`). Failed exchanges count against the client's address.
 pub async fn token(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
+    let db = deps.db()?;
+    let attempt = limits::count(
+        &db,
+        &throttle::TOKEN_FAILURES_PER_ADDRESS,
+        deps.request.client_address(),
+    )
+    .await?;
     match exchange(&mut req, deps).await {
         Ok(body) => {
+            attempt.refund(&db).await?;
             let response = json_response(200, &body)?;
             for (name, value) in TOKEN_RESPONSE_HEADERS {
                 response.headers().set(name, value)?;
@@ -433,10 +465,6 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
     let client = authenticated_client(&db, &request.client).await?;
 
     let now = now_ms();
-    let cleanup = store::delete_stale_codes(&db, now)?;
-    deps.ctx.wait_until(async move {
-        let _ = cleanup.run().await;
-    });
     let code_hash = request.code.hash();
     let refused = || OAuthError::invalid_grant("The code is invalid, expired or already used.");
     let found = store::find_code(&db, &code_hash, &client.id)
@@ -494,9 +522,18 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
 
 /// `POST /oauth/revoke` (RFC 7009): a client gives back a token it was issued. Always 200
 /// once the client is authenticated, whether or not the token was valid or its own.
+/// Failures count against the client's address, like the token endpoint's.
 pub async fn revoke(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
+    let db = deps.db()?;
+    let attempt = limits::count(
+        &db,
+        &throttle::TOKEN_FAILURES_PER_ADDRESS,
+        deps.request.client_address(),
+    )
+    .await?;
     match revocation(&mut req, deps).await {
         Ok(()) => {
+            attempt.refund(&db).await?;
             let response = Response::empty()?.with_status(200);
             set_security_headers(response.headers())?;
             Ok(response)
@@ -519,13 +556,6 @@ async fn revocation(req: &mut Request, deps: &Deps) -> Result<(), Failure<OAuthE
 }
 
 // ---- responses -------------------------------------------------------------------------
-
-fn redirect(location: &str) -> Result<Response, AppError> {
-    let response = Response::empty()?.with_status(302);
-    set_security_headers(response.headers())?;
-    response.headers().set("Location", location)?;
-    Ok(response)
-}
 
 /// An authorization request that cannot continue, shown to the user instead of being
 /// redirected: plain HTML, text escaped, no script. When the client should hear about the

@@ -1,42 +1,33 @@
 //! Reading requests: where they come from and what their JSON body holds.
 
 use serde_json::{Map, Value};
-use worker::js_sys::Uint8Array;
-use worker::wasm_bindgen::{JsCast, JsValue};
-use worker::wasm_bindgen_futures::JsFuture;
-use worker::web_sys;
 use worker::{Context, Env, Request};
 
+use super::context::RequestContext;
 use crate::error::AppError;
 
-/// What handlers need from the runtime besides the request.
+/// What handlers need besides the request: the runtime, and what is known about the
+/// request itself (built once at the entry).
 pub struct Deps {
     pub env: Env,
     pub ctx: Context,
+    pub request: RequestContext,
 }
 
 impl Deps {
     pub fn db(&self) -> Result<worker::D1Database, AppError> {
         Ok(self.env.d1("DB")?)
     }
-}
 
-/// The origin users reach us at: `PUBLIC_ORIGIN` when configured (behind a proxy or a
-/// custom domain), otherwise the origin of the request itself.
-pub fn public_origin(req: &Request, env: &Env) -> Result<String, AppError> {
-    if let Ok(configured) = env.var("PUBLIC_ORIGIN") {
-        let configured = configured.to_string();
-        let configured = configured.trim().trim_end_matches('/');
-        if !configured.is_empty() {
-            return Ok(configured.to_owned());
-        }
+    /// The validated public origin, e.g. `https://keys.example.com`.
+    pub fn origin(&self) -> &str {
+        self.request.origin()
     }
-    Ok(req.url()?.origin().ascii_serialization())
 }
 
 /// State-changing portal calls must come from our own pages. A browser always sends
 /// `Origin` on a POST; tools like curl send none and carry no ambient cookie risk.
-pub fn require_same_origin(req: &Request, env: &Env) -> Result<(), AppError> {
+pub fn require_same_origin(req: &Request, deps: &Deps) -> Result<(), AppError> {
     let headers = req.headers();
     if let Some(site) = headers.get("Sec-Fetch-Site")? {
         if site != "same-origin" && site != "none" {
@@ -45,7 +36,7 @@ pub fn require_same_origin(req: &Request, env: &Env) -> Result<(), AppError> {
     }
     match headers.get("Origin")? {
         None => Ok(()),
-        Some(origin) if origin == public_origin(req, env)? => Ok(()),
+        Some(origin) if origin == deps.origin() => Ok(()),
         Some(_) => Err(AppError::CrossSite),
     }
 }
@@ -88,57 +79,26 @@ pub fn require_json_content_type(req: &Request) -> Result<(), AppError> {
     }
 }
 
-/// The body, refused with 413 past `limit`: by its declared length when there is one, so
-/// an oversized upload is not read at all, and otherwise (chunked) by reading no more than
-/// `limit` bytes of it.
+/// The body, read no further than `limit` bytes. Its declared `Content-Length` decides
+/// before anything is read: past `limit` it is a 413, and within it exactly that many
+/// bytes are read. A body without a declared length is refused with 411 (Length
+/// Required, RFC 9110 §15.5.12) and not read at all: every client of these small JSON and
+/// form endpoints declares one, and a partly read stream makes workerd's local proxy fail
+/// the response ("restarted mid-request") at random.
 pub async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppError> {
-    let too_large = AppError::PayloadTooLarge { limit_bytes: limit };
-    if let Some(declared) = req.headers().get("Content-Length")? {
-        if declared
-            .trim()
-            .parse::<usize>()
-            .map_or(true, |length| length > limit)
-        {
-            return Err(too_large);
-        }
-    }
-    let Some(body) = req.inner().body() else {
+    if req.inner().body().is_none() {
         return Ok(Vec::new());
-    };
-    read_capped(body, limit)
-        .await
-        .map_err(|_| AppError::bad_request("unreadable_body", "The body could not be read."))?
-        .ok_or(too_large)
-}
-
-/// Reads a body stream to its end, or stops as soon as it would hold more than `limit`
-/// bytes (`None`): whatever the sender declared, no more than `limit` bytes are buffered.
-///
-/// On stopping early the stream is let go, not cancelled: the runtime then discards the
-/// rest of a request body itself, whereas workerd leaves the response of a request whose
-/// body was cancelled midway hanging (seen with a chunked 10 MB upload).
-pub async fn read_capped(
-    body: web_sys::ReadableStream,
-    limit: usize,
-) -> Result<Option<Vec<u8>>, JsValue> {
-    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    let mut bytes = Vec::new();
-    loop {
-        let result: web_sys::ReadableStreamReadResult =
-            JsFuture::from(reader.read()).await?.unchecked_into();
-        if result.get_done().unwrap_or(true) {
-            return Ok(Some(bytes));
-        }
-        let chunk = Uint8Array::new(&result.get_value());
-        let start = bytes.len();
-        let end = start + chunk.length() as usize;
-        if end > limit {
-            reader.release_lock();
-            return Ok(None);
-        }
-        bytes.resize(end, 0);
-        chunk.copy_to(&mut bytes[start..]);
     }
+    let Some(declared) = req.headers().get("Content-Length")? else {
+        return Err(AppError::LengthRequired);
+    };
+    match declared.trim().parse::<usize>() {
+        Ok(length) if length <= limit => {}
+        _ => return Err(AppError::PayloadTooLarge { limit_bytes: limit }),
+    }
+    req.bytes()
+        .await
+        .map_err(|_| AppError::bad_request("unreadable_body", "The body could not be read."))
 }
 
 /// A string field that may be absent or null.

@@ -42,3 +42,11 @@ pub fn error_response(error: &AppError) -> Result<Response> {
     }
     Ok(response)
 }
+
+/// A redirect (302 or 303) within the site, with the headers every response carries.
+pub fn redirect(status: u16, location: &str) -> std::result::Result<Response, AppError> {
+    let response = Response::empty()?.with_status(status);
+    set_security_headers(response.headers())?;
+    response.headers().set("Location", location)?;
+    Ok(response)
+}

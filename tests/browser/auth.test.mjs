@@ -55,6 +55,8 @@ describe('signing in and out', () => {
       const hostile = [
         'https://evil.example/', '//evil.example/', '/\\evil.example/', '/\t/evil.example/',
         'javascript:alert(1)', 'http://127.0.0.1:1/app/account/api-keys', 'evil.example', '/signin?next=//evil.example',
+        // Normalised, these are the path //evil.example/x: as a location, another site.
+        '/.//evil.example/x', '/..//evil.example/x', '/%2e%2e//evil.example/x', '/%5c%5cevil.example/x',
       ];
       for (const next of hostile) {
         await page.goto(`/signin?next=${encodeURIComponent(next)}`);
@@ -149,6 +151,86 @@ describe('signing in and out', () => {
       await page.goto('/signin');
       await page.waitForURL(onPath(API_KEYS_PATH));
       await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('credentials never travel in a URL', () => {
+  /** A page whose every script is blocked, and the URLs of everything it requests. */
+  async function pageWithoutScripts() {
+    const opened = await openPage({ javaScriptEnabled: true });
+    const urls = [];
+    opened.page.on('request', (request) => urls.push(request.url()));
+    await opened.page.route('**/*.js', (route) => route.abort());
+    return { ...opened, urls };
+  }
+
+  test('with every script blocked, signing up and in still works, by a POST, and the password is in no URL', async () => {
+    const { context, page, urls } = await pageWithoutScripts();
+    try {
+      const email = uniqueEmail('noscript');
+      await page.goto(`/signup?next=${encodeURIComponent('/docs/vscode')}`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      const posted = page.waitForRequest((request) => request.method() === 'POST');
+      await page.getByLabel('Password').press('Enter');
+      assert.equal(new URL((await posted).url()).pathname, '/signup');
+      await page.waitForURL(onPath('/docs/vscode'));
+      assert.ok((await context.cookies()).some((cookie) => cookie.name === 'hadron_session'), 'signed in');
+
+      await context.clearCookies();
+      await page.goto(`/signin?next=${encodeURIComponent('/docs/authentication')}`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByLabel('Password').press('Enter');
+      await page.waitForURL(onPath('/docs/authentication'));
+      assert.ok((await context.cookies()).some((cookie) => cookie.name === 'hadron_session'), 'signed in again');
+
+      for (const url of urls) {
+        assert.ok(!url.includes(encodeURIComponent(PASSWORD)) && !url.includes(PASSWORD.replaceAll(' ', '+')), `no password in ${url}`);
+        assert.ok(!url.includes(encodeURIComponent(email)), `no email in ${url}`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a wrong password posted without the script comes back to the form, which explains it once the script runs', async () => {
+    const { email } = await signedUpClient(app.baseUrl, 'noscript-wrong');
+    const { context, page, urls } = await pageWithoutScripts();
+    try {
+      await page.goto('/signin');
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByLabel('Password').press('Enter');
+      await page.waitForURL((url) => url.pathname === '/signin' && url.searchParams.get('error') === 'invalid_credentials');
+      assert.ok(urls.every((url) => !url.includes('not+the+password') && !url.includes('not%20the%20password')));
+      await page.unroute('**/*.js');
+      await page.reload();
+      await page.locator('[data-form-error]').getByText('The email or password is incorrect.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('pressing Enter before the script has loaded posts the form and still returns to next', async () => {
+    const { email } = await signedUpClient(app.baseUrl, 'early');
+    const { context, page } = await openPage();
+    try {
+      // Hold the page's script back until the form has been sent, as a slow link would.
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      await page.route('**/assets/js/auth-form.js', async (route) => { await held; await route.continue(); });
+      // A module script delays DOMContentLoaded: wait only for the form to be there.
+      await page.goto(`/signin?next=${encodeURIComponent('/docs/claude-desktop')}`, { waitUntil: 'commit' });
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByLabel('Password').press('Enter');
+      await page.waitForURL(onPath('/docs/claude-desktop'));
+      release();
+      assert.equal(new URL(page.url()).search, '');
     } finally {
       await context.close();
     }

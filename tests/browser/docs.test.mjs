@@ -250,7 +250,7 @@ describe('the portal shell and docs', () => {
       }
       assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), `${path}: no unsafe-* in the CSP`);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
-      assert.match(response.headers.get('referrer-policy') ?? '', /^(no-referrer|strict-origin-when-cross-origin)$/, path);
+      assert.match(response.headers.get('referrer-policy') ?? '', /^(no-referrer|same-origin)$/, path);
       assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
     }
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { query, spawnApp } from '../support/app.mjs';
-import { KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
+import { isolatedRequest, KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
 import { authorizeParams, decide, exchangeCode, getAuthorize, pkcePair, registerClient, returnLink } from '../support/oauth.mjs';
 
 let app;
@@ -64,10 +64,12 @@ describe('discovery', () => {
   test('the metadata follows PUBLIC_ORIGIN when it is configured', async () => {
     const proxied = await spawnApp({ vars: { PUBLIC_ORIGIN: 'https://keys.example.com' } });
     try {
-      const metadata = await (await fetch(`${proxied.baseUrl}/.well-known/oauth-authorization-server`)).json();
+      // As a proxy in front would send it: the public host name.
+      const get = async (path) => (await isolatedRequest(`${proxied.baseUrl}${path}`, { method: 'GET', headers: { host: 'keys.example.com' } })).body;
+      const metadata = await get('/.well-known/oauth-authorization-server');
       assert.equal(metadata.issuer, 'https://keys.example.com');
       assert.equal(metadata.token_endpoint, 'https://keys.example.com/oauth/token');
-      const resource = await (await fetch(`${proxied.baseUrl}/.well-known/oauth-protected-resource/mcp`)).json();
+      const resource = await get('/.well-known/oauth-protected-resource/mcp');
       assert.equal(resource.resource, 'https://keys.example.com/mcp');
     } finally {
       await proxied.stop();

@@ -81,9 +81,10 @@ export async function runScript(script, args) {
 
 /**
  * Starts wrangler dev. Options: `persistDir` to reuse a database (restarts),
- * `vars` for extra `--var NAME:VALUE` bindings.
+ * `vars` for extra `--var NAME:VALUE` bindings, `testScheduled` to expose
+ * `/__scheduled?cron=…` (wrangler's trigger for the scheduled event; see `app.runScheduled`).
  */
-export async function spawnApp({ persistDir, vars = {} } = {}) {
+export async function spawnApp({ persistDir, vars = {}, testScheduled = false } = {}) {
   const ownsDir = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'hadron-d1-'));
   if (ownsDir) migrate(persistDir);
@@ -95,6 +96,7 @@ export async function spawnApp({ persistDir, vars = {} } = {}) {
     '--persist-to', persistDir, '--show-interactive-dev-session=false',
   ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
+  if (testScheduled) args.push('--test-scheduled');
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
     env: QUIET_ENV,
@@ -111,6 +113,11 @@ export async function spawnApp({ persistDir, vars = {} } = {}) {
     port,
     persistDir,
     logs: () => logs,
+    /** Runs the scheduled event once, as the Cron Trigger would (needs `testScheduled`). */
+    async runScheduled() {
+      const response = await fetch(`${app.baseUrl}/__scheduled?cron=${encodeURIComponent('17 * * * *')}`);
+      if (!response.ok) throw new Error(`the scheduled event failed: ${response.status} ${await response.text()}`);
+    },
     killGroup(signal) {
       try { process.kill(-child.pid, signal); } catch { /* already gone */ }
     },
@@ -135,8 +142,11 @@ export async function spawnApp({ persistDir, vars = {} } = {}) {
       throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
     }
     try {
+      // Any answer from the Worker will do: with a PUBLIC_ORIGIN that is not 127.0.0.1 the
+      // Worker refuses this host with 421, which still means it is up.
       const response = await fetch(`${app.baseUrl}/.well-known/oauth-protected-resource`);
-      if (response.ok) return app;
+      await response.arrayBuffer();
+      if (response.status < 500) return app;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await app.stop();

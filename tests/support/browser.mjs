@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
 import { query, ROOT, spawnApp } from './app.mjs';
-import { uniqueEmail, PASSWORD } from './client.mjs';
+import { clientAddress, uniqueEmail, PASSWORD } from './client.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'target', 'screenshots');
@@ -58,7 +58,12 @@ export function launchBrowser() {
  * `securitypolicyviolation` event in `window.__cspViolations`.
  */
 export async function newContext(options = {}) {
-  const context = await browser.newContext({ baseURL: app.baseUrl, ...options });
+  // Each browser profile is a person at an address of their own (see clientAddress).
+  const context = await browser.newContext({
+    baseURL: app.baseUrl,
+    extraHTTPHeaders: { 'cf-connecting-ip': clientAddress() },
+    ...options,
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
   await context.addInitScript(() => {
     window.__cspViolations = [];

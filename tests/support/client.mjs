@@ -1,6 +1,7 @@
 // A small HTTP client for the Worker: one method per endpoint, a cookie jar per client
 // (one client = one browser profile), and responses read once into plain objects.
 
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 
 import { Agent, setGlobalDispatcher } from 'undici';
@@ -42,15 +43,26 @@ export async function readResponse(response) {
   return { status: response.status, headers: response.headers, text, body };
 }
 
+/**
+ * A client address of its own, sent as `CF-Connecting-IP` (which Cloudflare sets and
+ * `wrangler dev` passes through), so that the per-address limits count each test client
+ * separately, as they would count separate people. The limits tests choose theirs.
+ */
+export function clientAddress() {
+  const [a, b, c] = randomBytes(3);
+  return `10.${a}.${b}.${c % 254 + 1}`;
+}
+
 export class Client {
-  constructor(baseUrl) {
+  constructor(baseUrl, { address = clientAddress() } = {}) {
     this.baseUrl = baseUrl;
     this.cookie = null;
+    this.address = address;
   }
 
   /** Any request; JSON bodies are serialised, the session cookie is sent and kept. */
   async request(method, path, { json, body, headers = {} } = {}) {
-    const finalHeaders = { ...headers };
+    const finalHeaders = { 'cf-connecting-ip': this.address, ...headers };
     if (this.cookie) finalHeaders.cookie = this.cookie;
     if (json !== undefined) {
       finalHeaders['content-type'] ??= 'application/json';
@@ -76,6 +88,7 @@ export class Client {
   /** A JSON-RPC call to /mcp with a bearer key (no cookie: MCP clients have none). */
   async mcp(key, message, headers = {}) {
     const finalHeaders = {
+      'cf-connecting-ip': this.address,
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...headers,

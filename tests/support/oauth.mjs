@@ -2,7 +2,7 @@
 // on the consent page would.
 import { createHash, randomBytes } from 'node:crypto';
 
-import { readResponse } from './client.mjs';
+import { clientAddress, readResponse } from './client.mjs';
 
 export function pkcePair() {
   const verifier = randomBytes(32).toString('base64url');
@@ -10,10 +10,11 @@ export function pkcePair() {
   return { verifier, challenge };
 }
 
-export async function registerClient(baseUrl, metadata = {}) {
+/** Registers a client, from an address of its own unless `address` is given. */
+export async function registerClient(baseUrl, metadata = {}, { address = clientAddress() } = {}) {
   const response = await fetch(`${baseUrl}/oauth/register`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': address },
     body: JSON.stringify({
       client_name: 'Test MCP client',
       redirect_uris: ['http://127.0.0.1:43123/callback'],
@@ -48,7 +49,7 @@ export function authorizeParams(baseUrl, client, { challenge, ...overrides } = {
 export async function getAuthorize(baseUrl, params, cookie) {
   const response = await fetch(`${baseUrl}/oauth/authorize?${params}`, {
     redirect: 'manual',
-    headers: cookie ? { cookie } : {},
+    headers: { 'cf-connecting-ip': clientAddress(), ...(cookie ? { cookie } : {}) },
   });
   return readResponse(response);
 }
@@ -70,7 +71,7 @@ export async function decide(user, query, decision = 'approve') {
 export async function exchangeCode(baseUrl, fields, headers = {}) {
   const response = await fetch(`${baseUrl}/oauth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'cf-connecting-ip': clientAddress(), ...headers },
     body: new URLSearchParams(fields),
   });
   return readResponse(response);

@@ -1,5 +1,9 @@
-// Sign-in and sign-up. Both forms post JSON to the API and, on success, go to `next`
-// (only ever a path on this site), by default the API keys page.
+// Sign-in and sign-up. With this script, both forms post JSON to the API and, on success,
+// go to `next` (only ever a path on this site), by default the API keys page. Before the
+// script has loaded (or without it) the same forms post natively (`method="post"`, to the
+// page's own URL, which keeps its `next`): the Worker then answers with a redirect, to
+// `next` or back here with `?error=<code>`, which this script explains. Either way the
+// password travels in the body, never in a URL.
 
 import { api } from './api.js';
 import { session } from './shell.js';
@@ -12,6 +16,19 @@ const next = safeNextPath(params.get('next'), location.origin);
 const errorBox = form.querySelector('[data-form-error]');
 const submit = form.querySelector('button[type="submit"]');
 const submitText = submit.textContent;
+
+// A native post that failed came back with its error code.
+const FORM_ERRORS = {
+  invalid_credentials: 'The email or password is incorrect.',
+  invalid_email: 'Enter a valid email address.',
+  invalid_password: 'Use at least 8 characters.',
+  email_taken: 'An account with this email already exists. Sign in instead.',
+  too_many_requests: 'Too many attempts. Wait a few minutes and try again.',
+};
+if (params.has('error')) {
+  const code = params.get('error');
+  showError({ code, message: FORM_ERRORS[code] ?? 'That did not work. Try again.' });
+}
 
 // Links between the two pages keep the destination.
 for (const link of document.querySelectorAll('[data-keep-next]')) {

@@ -13,7 +13,7 @@ const AUTH_PAGES = new Set(['/signin', '/signup']);
 export function safeNextPath(raw, origin, fallback = DEFAULT_NEXT) {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//')) return fallback;
   // Browsers read `\` as `/` and drop tabs and newlines, turning `/\evil` into `//evil`.
-  if (raw.includes('\\') || CONTROL_CHARACTERS.test(raw)) return fallback;
+  if (raw.includes('\\') || /%5c/i.test(raw) || CONTROL_CHARACTERS.test(raw)) return fallback;
   let url;
   try {
     url = new URL(raw, origin);
@@ -21,6 +21,9 @@ export function safeNextPath(raw, origin, fallback = DEFAULT_NEXT) {
     return fallback;
   }
   if (url.origin !== origin) return fallback;
+  // Normalised, `/.//evil.example` is the path `//evil.example`: as a location, that is
+  // another site. The check is on the path a browser would follow, not on the text.
+  if (url.pathname.startsWith('//') || url.pathname.startsWith('/\\')) return fallback;
   // Going "back" to a sign-in page after signing in would be a loop.
   if (AUTH_PAGES.has(url.pathname.replace(/\/+$/, ''))) return fallback;
   return url.pathname + url.search + url.hash;

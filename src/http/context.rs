@@ -1,0 +1,60 @@
+//! What every handler knows about the request it serves, worked out once at the entry:
+//! the validated public origin (the one place the `Host` rule is applied), the client's
+//! address, and what the log line should say about it.
+
+use std::cell::RefCell;
+
+use worker::{Env, Request};
+
+use crate::error::AppError;
+use crate::public_origin::PublicOrigin;
+
+pub struct RequestContext {
+    origin: PublicOrigin,
+    /// `CF-Connecting-IP`: set by Cloudflare on every request and not forgeable there.
+    /// Absent only locally (`wrangler dev` without the header), where all such requests
+    /// share one budget.
+    client_address: String,
+    /// The id of the key a bearer request was accepted with, for the log line.
+    key_id: RefCell<Option<String>>,
+}
+
+impl RequestContext {
+    /// Builds the context, or refuses a request whose `Host` is not this server's (421):
+    /// before any other work, so a rebound DNS name reaches nothing.
+    pub fn for_request(req: &Request, env: &Env) -> Result<Self, AppError> {
+        let configured = env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string());
+        let origin = PublicOrigin::for_request(configured.as_deref(), &req.url()?)
+            .map_err(AppError::MisdirectedRequest)?;
+        let client_address = req
+            .headers()
+            .get("CF-Connecting-IP")?
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(RequestContext {
+            origin,
+            client_address,
+            key_id: RefCell::new(None),
+        })
+    }
+
+    /// The origin users reach us at, e.g. `https://keys.example.com`.
+    pub fn origin(&self) -> &str {
+        self.origin.as_str()
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.origin.is_https()
+    }
+
+    pub fn client_address(&self) -> &str {
+        &self.client_address
+    }
+
+    pub fn record_key(&self, key_id: &str) {
+        *self.key_id.borrow_mut() = Some(key_id.to_owned());
+    }
+
+    pub fn key_id(&self) -> Option<String> {
+        self.key_id.borrow().clone()
+    }
+}

@@ -1,0 +1,91 @@
+use super::*;
+
+fn url(raw: &str) -> Url {
+    Url::parse(raw).expect("a URL")
+}
+
+#[test]
+fn without_a_configured_origin_loopback_hosts_are_served_under_their_own_origin() {
+    for (request, origin) in [
+        ("http://127.0.0.1:8787/api/me", "http://127.0.0.1:8787"),
+        ("http://localhost:8787/mcp", "http://localhost:8787"),
+        ("http://[::1]:8787/mcp", "http://[::1]:8787"),
+        ("http://127.0.0.1/mcp", "http://127.0.0.1"),
+    ] {
+        let public = PublicOrigin::for_request(None, &url(request)).expect(request);
+        assert_eq!(public.as_str(), origin);
+        assert!(!public.is_https());
+    }
+}
+
+#[test]
+fn a_rebound_host_name_is_refused_without_a_configured_origin() {
+    for request in [
+        "http://evil.example:8787/api/auth/login",
+        "http://evil.example/mcp",
+        "http://127.0.0.1.evil.example:8787/mcp",
+        "http://localhost.evil.example:8787/mcp",
+        "http://10.0.0.5:8787/mcp",
+        "http://keys.example.com/mcp",
+    ] {
+        assert_eq!(
+            PublicOrigin::for_request(None, &url(request)),
+            Err(HostRefused::NotLoopback),
+            "{request}"
+        );
+        assert_eq!(
+            PublicOrigin::for_request(Some("  "), &url(request)),
+            Err(HostRefused::NotLoopback),
+            "{request} with a blank PUBLIC_ORIGIN"
+        );
+    }
+}
+
+#[test]
+fn a_configured_origin_admits_exactly_its_host_and_port() {
+    let configured = Some("https://keys.example.com/");
+    for request in [
+        "https://keys.example.com/mcp",
+        "http://keys.example.com/mcp",
+        "https://KEYS.example.com/api/me",
+    ] {
+        let public = PublicOrigin::for_request(configured, &url(request)).expect(request);
+        assert_eq!(public.as_str(), "https://keys.example.com");
+        assert!(public.is_https());
+    }
+    for request in [
+        "http://127.0.0.1:8787/mcp",
+        "https://evil.example/mcp",
+        "https://keys.example.com:8443/mcp",
+        "https://keys.example.com.evil.example/mcp",
+    ] {
+        assert_eq!(
+            PublicOrigin::for_request(configured, &url(request)),
+            Err(HostRefused::NotTheConfiguredHost),
+            "{request}"
+        );
+    }
+}
+
+#[test]
+fn a_configured_port_must_be_the_requests_port() {
+    let configured = Some("http://portal.internal:9000");
+    assert!(PublicOrigin::for_request(configured, &url("http://portal.internal:9000/x")).is_ok());
+    assert!(PublicOrigin::for_request(configured, &url("http://portal.internal/x")).is_err());
+}
+
+#[test]
+fn a_configured_value_that_is_not_an_origin_refuses_everything() {
+    for configured in [
+        "keys.example.com",
+        "https://keys.example.com/portal",
+        "ftp://keys.example.com",
+        "https://user@keys.example.com",
+    ] {
+        assert_eq!(
+            PublicOrigin::for_request(Some(configured), &url("https://keys.example.com/mcp")),
+            Err(HostRefused::MisconfiguredOrigin),
+            "{configured}"
+        );
+    }
+}
