@@ -32,6 +32,7 @@ use crate::oauth::authorize::{
 };
 use crate::oauth::consent::{consent_csrf_token, Destination};
 use crate::oauth::error::OAuthError;
+use crate::oauth::error_page;
 use crate::oauth::metadata::{authorization_server_metadata, mcp_resource};
 use crate::oauth::registration::{parse_registration, ClientId, ClientSecret, RegistrationError};
 use crate::oauth::revocation::parse_revocation_request;
@@ -46,6 +47,8 @@ use crate::throttle;
 
 /// Where `GET /oauth/authorize` sends the browser once the request checks out.
 const CONSENT_PAGE: &str = "/app/oauth/consent";
+/// The portal page a request that cannot continue is shown on (`portal/pages/oauth/error.html`).
+const ERROR_PAGE: &str = "/oauth/error";
 
 /// How an OAuth endpoint fails: with an answer the protocol defines (`E`: an RFC 6749
 /// error, an authorization error, a registration error), or on our side (a 500).
@@ -230,7 +233,8 @@ pub async fn authorize(req: Request, deps: &Deps) -> Result<Response, AppError> 
     let (query, params) = query_params(&req)?;
     match check_request(&params, deps, origin).await {
         Ok(_) => redirect(302, &format!("{CONSENT_PAGE}?{query}")),
-        Err(failure) => failure.respond(|error| error_page(&error, origin)),
+        Err(Failure::Protocol(error)) => error_page(&error, deps).await,
+        Err(Failure::Internal(error)) => Err(error),
     }
 }
 
@@ -558,31 +562,19 @@ async fn revocation(req: &mut Request, deps: &Deps) -> Result<(), Failure<OAuthE
 // ---- responses -------------------------------------------------------------------------
 
 /// An authorization request that cannot continue, shown to the user instead of being
-/// redirected: plain HTML, text escaped, no script. When the client should hear about the
-/// error (its redirect URI is a registered one), a link offers the way back and says
-/// where it goes; following it is the user's choice.
-fn error_page(error: &AuthorizeError, origin: &str) -> Result<Response, AppError> {
-    let way_back = match return_link(error, origin) {
-        Some((url, destination)) => format!(
-            "<p>The app asked to be told about problems. <a href=\"{}\">Return to {}</a> \
-             to tell it, then try connecting again from there.</p>",
-            escape_html(&url),
-            escape_html(&destination)
-        ),
-        None => "<p>Go back to the application and try connecting again. \
-                 If it keeps happening, remove the connector and add it anew.</p>"
-            .to_owned(),
-    };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Authorization failed · Hadron</title>\
-         <link rel=\"stylesheet\" href=\"/assets/css/portal.css\"></head>\
-         <body><main class=\"oauth-error\"><h1>This sign-in request cannot continue</h1>\
-         <p data-oauth-error-message>{}</p>{way_back}\
-         <p><a href=\"/app/account/api-keys\">Go to your API keys</a></p></main></body></html>\n",
-        escape_html(error.description())
-    );
+/// redirected: the portal's page for it (in the one shell, no script), filled in with the
+/// reason. When the client should hear about the error (its redirect URI is a registered
+/// one), a link offers the way back and says where it goes; following it is the user's
+/// choice.
+async fn error_page(error: &AuthorizeError, deps: &Deps) -> Result<Response, AppError> {
+    let link = return_link(error, deps.origin());
+    let way_back = link
+        .as_ref()
+        .map(|(url, label)| (url.as_str(), label.as_str()));
+    let portal_page = portal_error_page(deps).await;
+    let html = portal_page
+        .and_then(|page| error_page::fill(&page, error.description(), way_back))
+        .unwrap_or_else(|| error_page::plain(error.description(), way_back));
     let response = Response::from_html(html)?.with_status(400);
     set_security_headers(response.headers())?;
     response.headers().set(
@@ -592,30 +584,15 @@ fn error_page(error: &AuthorizeError, origin: &str) -> Result<Response, AppError
     Ok(response)
 }
 
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
+/// The portal's page for a failed authorization request, from the assets.
+async fn portal_error_page(deps: &Deps) -> Option<String> {
+    let assets = deps.env.assets("ASSETS").ok()?;
+    let mut page = assets
+        .fetch(format!("{}{ERROR_PAGE}", deps.origin()), None)
+        .await
+        .ok()?;
+    if page.status_code() != 200 {
+        return None;
     }
-    escaped
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn html_special_characters_are_escaped() {
-        assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
+    page.text().await.ok()
 }

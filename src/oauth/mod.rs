@@ -10,6 +10,7 @@ pub mod authorize;
 pub mod base64;
 pub mod consent;
 pub mod error;
+pub mod error_page;
 pub mod form;
 pub mod metadata;
 pub mod metadata_document;

@@ -100,10 +100,10 @@ describe('the OAuth consent page', () => {
       // What the page says.
       const card = page.locator('#consent');
       await card.waitFor();
-      assert.equal(await page.locator('main h1').textContent(), `Allow “${CLIENT_NAME}” to use your Hadron account?`);
+      assert.equal(await page.locator('main h1').textContent(), 'Send a Hadron key to an app on this computer?');
       const facts = page.locator('.consent-facts');
       assert.equal(await textOf(facts.locator('div', { has: page.locator('#client-name') }).locator('dd')),
-        `${CLIENT_NAME} — name provided by the app, not verified by Hadron`);
+        `${CLIENT_NAME} Name chosen by the app itself — not verified by Hadron`);
       assert.match(client.client_id, /^dcr_[0-9a-f]{32}$/);
       assert.equal(await page.locator('#client-id').textContent(), client.client_id);
       assert.equal(await page.locator('#redirect-destination').textContent(), 'an app on this computer');
@@ -184,6 +184,86 @@ describe('the OAuth consent page', () => {
     }
   });
 
+  test('a registered client named like a well-known app: the page leads with where the key goes and marks the name unverified', async () => {
+    // What a phisher registers: a trusted name, their own web host as the destination.
+    const phisher = await registerClient(app.baseUrl, {
+      client_name: 'Claude',
+      redirect_uris: ['https://claude-ai.mcp-callback.example/cb'],
+    });
+    assert.equal(phisher.status, 201, phisher.text);
+    const { context, page, watcher } = await openPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signUpInContext(context);
+      await openConsent(page, newRequest(phisher.body).params);
+      assert.equal(await page.locator('main h1').textContent(), 'Send a Hadron key to claude-ai.mcp-callback.example?');
+      assert.equal(await page.locator('#redirect-destination').textContent(), 'claude-ai.mcp-callback.example');
+      assert.match(await page.locator('#destination-explained').textContent(), /A website\. Whoever runs this site receives the key\./);
+      assert.equal(await page.locator('#redirect-uri').textContent(), 'https://claude-ai.mcp-callback.example/cb');
+      // The destination comes before the name, and the name is marked for what it is.
+      const order = await page.evaluate(() => {
+        const destination = document.getElementById('redirect-destination');
+        const name = document.getElementById('client-name');
+        return Boolean(destination.compareDocumentPosition(name) & Node.DOCUMENT_POSITION_FOLLOWING);
+      });
+      assert.ok(order, 'the destination is read before the name');
+      assert.equal(await page.locator('#client-name').evaluate((element) => element.tagName), 'BDI');
+      assert.equal(await page.locator('#name-unverified').isVisible(), true);
+      assert.equal(await page.locator('#name-unverified').textContent(), 'Name chosen by the app itself — not verified by Hadron');
+      assert.equal(await page.locator('#name-vouched').isVisible(), false);
+      await screenshot(page, 'consent-registered-lookalike.png', { fullPage: true });
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an app known by its metadata document is named with the host that vouches for it', async () => {
+    const { context, page, watcher } = await openPage();
+    try {
+      await signUpInContext(context);
+      const { params } = newRequest(client);
+      // The details as the API gives them for a document client (tests/e2e/oauth-clients
+      // checks the API itself against a real document server).
+      await page.route(CONSENT_API, async (route) => {
+        if (route.request().method() !== 'GET') return route.continue();
+        const real = await (await route.fetch()).json();
+        return route.fulfill({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            ...real,
+            client: {
+              ...real.client, kind: 'metadata_document', name: 'Visual Studio Code', name_is_self_declared: false,
+              vouched_by: 'vscode.dev', client_id: 'https://vscode.dev/oauth/client-metadata.json',
+            },
+          }),
+        });
+      });
+      await openConsent(page, params);
+      assert.equal(await page.locator('#name-unverified').isVisible(), false);
+      assert.equal(await textOf(page.locator('#name-vouched')), 'Described by a document published at vscode.dev, which vouches for this app');
+      assert.equal(await page.locator('#client-id').textContent(), 'https://vscode.dev/oauth/client-metadata.json');
+      assert.equal(await page.locator('main h1').textContent(), 'Send a Hadron key to an app on this computer?', 'the destination still leads');
+      await screenshot(page, 'consent-metadata-document.png', { fullPage: true });
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an app scheme destination is named by the app that opens such links', async () => {
+    const editor = await registerClient(app.baseUrl, { client_name: 'Editor', redirect_uris: ['vscode://vscode.mcp/callback'] });
+    const { context, page } = await openPage();
+    try {
+      await signUpInContext(context);
+      await openConsent(page, newRequest(editor.body).params);
+      assert.equal(await page.locator('#redirect-destination').textContent(), 'the app that opens vscode: links');
+      assert.match(await page.locator('#destination-explained').textContent(), /Whichever app on your device opens links of this kind/);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a client name that looks like HTML is shown as text', async () => {
     const registered = await registerClient(app.baseUrl, {
       client_name: XSS_NAME,
@@ -194,10 +274,10 @@ describe('the OAuth consent page', () => {
     try {
       await signUpInContext(context);
       await openConsent(page, newRequest(registered.body).params);
-      assert.equal(await page.locator('main h1').textContent(), `Allow “${XSS_NAME}” to use your Hadron account?`);
+      assert.equal(await page.locator('main h1').textContent(), 'Send a Hadron key to an app on this computer?');
       assert.equal(await page.locator('#client-name').textContent(), XSS_NAME);
       await page.locator('#client-name').getByText(XSS_NAME).waitFor(); // visible as literal text
-      assert.equal(await page.title(), `Allow ${XSS_NAME}? · Hadron`);
+      assert.equal(await page.locator('#grants-client bdi').textContent(), XSS_NAME);
       assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img element was created');
       assert.equal(await page.locator('main img').count(), 0);
       await assertClean(page, watcher); // includes: no alert() fired, no CSP violation
@@ -372,7 +452,7 @@ describe('the OAuth consent page', () => {
     await screenshot(dark.page, 'consent-dark.png', { fullPage: true });
 
     const readable = [
-      'main h1', '.consent-facts dt', '.consent-facts dd', '.unverified', '.full-uri', '#client-id',
+      'main h1', '.consent-facts dt', '.consent-facts dd', '.self-declared', '.destination-heading', '.destination-explained', '.full-uri', '#client-id',
       '.consent h2', '.consent-grants li', '.consent-grants a', '#badge-preview', '.lede', '.consent-warning', 'button.primary', 'button.secondary',
     ];
     for (const { page } of [narrow, dark]) {

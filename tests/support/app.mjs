@@ -80,6 +80,20 @@ export async function runScript(script, args) {
 }
 
 /**
+ * Whether the Worker at `baseUrl` answers. Any answer will do: with a PUBLIC_ORIGIN that is
+ * not 127.0.0.1 the Worker refuses this host with 421, which still means it is up.
+ */
+async function answers(baseUrl) {
+  try {
+    const response = await fetch(`${baseUrl}/.well-known/oauth-protected-resource`);
+    await response.arrayBuffer();
+    return response.status < 500;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/**
  * Starts wrangler dev. Options: `persistDir` to reuse a database (restarts),
  * `vars` for extra `--var NAME:VALUE` bindings, `testScheduled` to expose
  * `/__scheduled?cron=…` (wrangler's trigger for the scheduled event; see `app.runScheduled`).
@@ -89,10 +103,11 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
   persistDir ??= mkdtempSync(join(tmpdir(), 'hadron-d1-'));
   if (ownsDir) migrate(persistDir);
 
-  const port = await freePort();
-  const inspectorPort = await freePort();
+  // Port 0: wrangler binds a free port itself and names it in its "Ready on" line. Picking
+  // one here and handing it over would race the other test files starting at the same
+  // time (two servers told the same port: one file then talks to the other's server).
   const args = [
-    'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    'dev', '--ip', '127.0.0.1', '--port', '0', '--inspector-port', '0',
     '--persist-to', persistDir, '--show-interactive-dev-session=false',
   ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
@@ -109,8 +124,8 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
   const exited = new Promise((resolve) => child.on('exit', resolve));
 
   const app = {
-    baseUrl: `http://127.0.0.1:${port}`,
-    port,
+    baseUrl: null,
+    port: null,
     persistDir,
     logs: () => logs,
     /** Runs the scheduled event once, as the Cron Trigger would (needs `testScheduled`). */
@@ -141,13 +156,12 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
       running.delete(app);
       throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
     }
-    try {
-      // Any answer from the Worker will do: with a PUBLIC_ORIGIN that is not 127.0.0.1 the
-      // Worker refuses this host with 421, which still means it is up.
-      const response = await fetch(`${app.baseUrl}/.well-known/oauth-protected-resource`);
-      await response.arrayBuffer();
-      if (response.status < 500) return app;
-    } catch { /* not listening yet */ }
+    const ready = /Ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(logs);
+    if (ready && app.port === null) {
+      app.port = Number(ready[1]);
+      app.baseUrl = `http://127.0.0.1:${app.port}`;
+    }
+    if (app.baseUrl && await answers(app.baseUrl)) return app;
     if (Date.now() > deadline) {
       await app.stop();
       throw new Error(`wrangler dev was not ready within 90 s:\n${logs}`);

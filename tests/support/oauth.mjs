@@ -82,7 +82,7 @@ export async function exchangeCode(baseUrl, fields, headers = {}) {
  * in the href decoded), or null when the page offers none.
  */
 export function returnLink(html) {
-  const match = /<a href="([^"]*)"[^>]*>(Return to [^<]*)<\/a>/.exec(html);
+  const match = /<a [^>]*href="([^"]*)"[^>]*>(Return to [^<]*)<\/a>/.exec(html);
   if (!match) return null;
   const decode = (text) => text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   return { href: decode(match[1]), text: decode(match[2]) };

@@ -55,21 +55,38 @@ async function loadDetails() {
   }
 }
 
-function render({ client, redirect_uri: redirectUri, redirect_destination: destination, resource, user }) {
-  title.textContent = `Allow “${client.name}” to use your Hadron account?`;
-  document.title = `Allow ${client.name}? · Hadron`;
+/** What each kind of destination means, said plainly under its name. */
+const DESTINATION_EXPLAINED = {
+  web: 'A website. Whoever runs this site receives the key.',
+  this_computer: 'A program running on this computer, such as a desktop app or an editor that is waiting for you.',
+  app: 'Whichever app on your device opens links of this kind.',
+};
+
+function render({ client, redirect_uri: redirectUri, destination, redirect_destination: label, resource, user }) {
+  // The page leads with where the key goes: that is what an impostor cannot fake. The
+  // client's name comes second, marked for what it is worth.
+  title.textContent = `Send a Hadron key to ${label}?`;
+  document.title = `Send a key to ${label}? · Hadron`;
+  setText('redirect-destination', label);
+  setText('destination-explained', DESTINATION_EXPLAINED[destination?.kind] ?? '');
+  setText('redirect-uri', redirectUri);
   setText('client-name', client.name);
-  document.getElementById('name-unverified').hidden = client.name_is_self_declared === false;
-  setText('client-id', client.id);
+  const vouched = typeof client.vouched_by === 'string' && client.vouched_by;
+  document.getElementById('name-unverified').hidden = Boolean(vouched);
+  const vouch = document.getElementById('name-vouched');
+  vouch.hidden = !vouched;
+  if (vouched) {
+    vouch.replaceChildren('Described by a document published at ', h('strong', {}, client.vouched_by), ', which vouches for this app');
+  }
+  setText('client-id', client.client_id ?? client.id);
   document.getElementById('client-uri-row').hidden = !client.client_uri;
   setText('client-uri', client.client_uri ?? '');
-  setText('redirect-destination', destination);
-  setText('redirect-uri', redirectUri);
   setText('user-email', user.email);
   const role = ROLE_NAMES[user.role];
   setText('user-role', role ? ` (your role: ${role})` : '');
   setText('resource', resource || '/mcp');
-  setText('grants-client', `“${client.name}”`);
+  const grantsClient = document.getElementById('grants-client');
+  grantsClient.replaceChildren('“', h('bdi', {}, client.name), '”');
   setText('badge-preview', `OAuth: ${client.id}`);
 
   lede.hidden = false;
