@@ -12,7 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { Log, LogLevel, Miniflare } from 'miniflare';
 
@@ -53,7 +53,12 @@ export const WORKERS = {
   js: {
     label: 'JS baseline',
     wranglerConfig: join(ROOT, 'bench', 'js-baseline', 'wrangler.toml'),
-    miniflare: (scriptPath = join(ROOT, 'bench', 'js-baseline', 'worker.js')) => ({ modules: true, scriptPath }),
+    miniflare: (scriptPath = join(ROOT, 'bench', 'js-baseline', 'worker.js')) => ({
+      modules: true,
+      scriptPath,
+      modulesRoot: dirname(scriptPath),
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    }),
   },
 };
 
@@ -153,8 +158,21 @@ export async function startMiniflare(name, options, { persistDir, bindings = {} 
   return server;
 }
 
-/** A Worker under `wrangler dev`, as `make dev` runs it, in its own process group. */
-export async function startWranglerDev(name, config, { persistDir, vars = {} }) {
+/**
+ * A Worker under `wrangler dev`, as `make dev` runs it, in its own process group. A port
+ * taken between our pick and wrangler's bind (other servers start meanwhile) is retried.
+ */
+export async function startWranglerDev(name, config, options) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startWranglerDevOnce(name, config, options);
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startWranglerDevOnce(name, config, { persistDir, vars = {} }) {
   const port = await freePort();
   const args = [
     'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port),
@@ -202,6 +220,7 @@ export async function startWranglerDev(name, config, { persistDir, vars = {} }) 
   for (;;) {
     if (child.exitCode !== null) {
       live.delete(server);
+      server.kill(); // workerd children that outlived wrangler
       throw new Error(`${name}: wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
     }
     try {
