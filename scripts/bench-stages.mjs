@@ -45,6 +45,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '8' },
     modes: { type: 'string', default: 'miniflare,wrangler-dev' },
     'stages-build': { type: 'string' }, // an existing build of the patched source
+    only: { type: 'string' }, // comma-separated variant ids, e.g. P:empty,J:empty
     json: { type: 'string' },
   },
 });
@@ -52,6 +53,8 @@ const SECONDS = Number(options.duration);
 const ROUNDS = Number(options.rounds);
 const REPEAT = Number(options.repeat);
 const LOG_REPEAT = 10; // console calls per request in the repeat-log variants
+const ONLY = options.only ? new Set(options.only.split(',')) : null;
+const wanted = (id) => ONLY === null || ONLY.has(id);
 const CONNECTIONS = Number(options.connections);
 const PATCH = join(ROOT, 'bench', 'stages', 'stages.patch');
 const log = (message) => console.error(`stages: ${message}`);
@@ -241,6 +244,7 @@ async function miniflareMode(stagesBuild, dirs, routes, workDir) {
   const servers = {};
   const plan = [];
   const start = async (id, options, bindings, routeIds) => {
+    if (!wanted(id)) return;
     const persistDir = copyDatabase(dirs.seeded, join(workDir, `d1-${id.replace(':', '-')}`));
     servers[id] = await startMiniflare(id, options, { persistDir, bindings: { BENCH_ROUTES: '1', ...bindings } });
     plan.push([id, routeIds]);
@@ -267,6 +271,7 @@ async function wranglerDevMode(stagesBuild, dirs, routes, workDir) {
   log('starting the wrangler dev variants');
   for (const [worker, variant, routeIds] of WRANGLER_DEV) {
     const id = `${worker === 'project' ? 'P' : 'J'}:${variant}`;
+    if (!wanted(id)) continue;
     let config;
     const vars = { BENCH_ROUTES: '1' };
     if (worker === 'project') {
@@ -290,7 +295,8 @@ async function wranglerDevMode(stagesBuild, dirs, routes, workDir) {
 
 function report(mode, runs, repeatFor) {
   const lines = [];
-  const base = (worker) => (worker === 'P' ? (runs['P:base'] ? 'P:base' : null) : 'J:base');
+  // Without the patched build's own base (--only), the normal build is the project's base.
+  const base = (worker) => (worker === 'P' ? (runs['P:base'] ? 'P:base' : 'P:normal') : 'J:base');
   lines.push(`### ${mode}: CPU µs per request, medians over ${ROUNDS} rounds (Δ: median of each round's difference to the same build with no stage)`);
   lines.push('');
   lines.push('| variant | route | req/s | worker CPU µs/req | Δ vs base | per repetition | all processes µs/req | Δ all processes |');

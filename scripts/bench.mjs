@@ -233,7 +233,13 @@ function modeReport(result, routes) {
   const totals = Object.values(summaries);
   const unexpected = totals.reduce((s, t) => s + t.unexpected, 0);
   const requests = totals.reduce((s, t) => s + t.requests, 0);
-  lines.push(`requests measured: ${requests}, unexpected status: ${unexpected}${totals.some((t) => t.errors.length) ? `; wrk: ${[...new Set(totals.flatMap((t) => t.errors))].join('; ')}` : ''}`);
+  lines.push(`requests measured: ${requests}, unexpected status: ${unexpected}`);
+  const closing = routes.filter((route) => summaries[route.id].errors.length > 0);
+  if (closing.length > 0) {
+    // wrk counts a connection the server closed after a response as a read error.
+    lines.push(`connections closed by the server (wrk read errors) on: ${closing.map((route) => route.label).join('; ')}`
+      + `${closing.every((route) => route.expect === 401) ? ' — expected: workerd closes the connection after a response that left the request body unread' : ''}`);
+  }
   lines.push(`parity checked before measuring: ${result.parityChecked} requests answered alike`);
   if (result.argon2) {
     lines.push(`argon2id in workerd: sign-in ${fixed(result.argon2.signIn, 1)} ms vs session lookup ${fixed(result.argon2.lookup, 1)} ms → ≈ ${fixed(result.argon2.signIn - result.argon2.lookup, 1)} ms per hash`);

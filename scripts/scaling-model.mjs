@@ -158,19 +158,20 @@ async function measureLocalQuery() {
         + 'FROM api_keys k JOIN users u ON u.id = k.user_id '
         + 'WHERE k.key_hash = ?1 AND k.revoked_at IS NULL';
       const statement = db.prepare(sql).bind(sha256Hex(key));
-      const durations = [];
-      let rowsRead = 0;
-      for (let i = 0; i < 2000; i += 1) {
-        const result = await statement.all();
-        durations.push(result.meta.duration);
-        rowsRead = result.meta.rows_read;
+      const first = await statement.all();
+      // D1's meta.duration counts whole milliseconds, too coarse for one lookup: time
+      // batches of 1,000 lookups instead (one round trip each, so its cost is amortised).
+      const perLookupMs = [];
+      for (let i = 0; i < 5; i += 1) {
+        const started = performance.now();
+        await db.batch(Array.from({ length: 1000 }, () => statement));
+        perLookupMs.push((performance.now() - started) / 1000);
       }
+      perLookupMs.sort((a, b) => a - b);
       const plan = await db.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(sha256Hex(key)).all();
-      durations.sort((a, b) => a - b);
       return {
-        medianMs: durations[1000],
-        p99Ms: durations[1980],
-        rowsRead,
+        batchedMs: perLookupMs[2],
+        rowsRead: first.meta.rows_read,
         plan: plan.results.map((row) => row.detail).join('; '),
       };
     } finally {
@@ -189,8 +190,8 @@ async function main() {
     + `${REGIONS} read replicas, ${f(DO_RPS)} requests/s soft limit per Durable Object, ${f(KEYS)} keys.`);
   if (options.measure) {
     const measured = await measureLocalQuery();
-    out.push(`Measured here (local D1 = SQLite in workerd, 10,000 keys): the lookup's SQL time median ${measured.medianMs} ms, `
-      + `p99 ${measured.p99Ms} ms, rows read ${measured.rowsRead}; plan: ${measured.plan}`);
+    out.push(`Measured here (the local D1 of Miniflare: SQLite in workerd, 10,000 keys): ${f(measured.batchedMs * 1000)} µs per lookup `
+      + `in batches of 1,000 (median of 5), rows read ${measured.rowsRead}; plan: ${measured.plan}`);
   }
   out.push('');
   out.push(`One database: at most ${f(perDbMax)} lookups/s; planned ${f(perDbPlanned)}/s `
