@@ -128,7 +128,13 @@ function jsVariant(dir, name) {
   const file = join(dir, `worker-${name}.js`);
   let variant = name === 'empty'
     ? 'export default { fetch() { return new Response(null); } };\n'
-    : source.replace(LOG_STATEMENT, replacement);
+    : source.replace(LOG_STATEMENT, replacement ?? '$&');
+  if (name === 'repeat-d1') {
+    const lookup = 'const caller = await findActiveKeyByHash(db, await sha256Hex(bearer.token));';
+    if (!variant.includes(lookup)) throw new Error('bench/js-baseline/worker.js: the key lookup was not found');
+    variant = variant.replace(lookup, `for (let i = 0; i < ${repeatsFor('J:repeat-d1')}; i += 1) `
+      + `await findActiveKeyByHash(db, await sha256Hex(bearer.token));\n  ${lookup}`);
+  }
   if (name === 'wasm-log') {
     writeFileSync(join(dir, 'log-from-wasm.wasm'), LOG_FROM_WASM);
     variant = `import logModule from './log-from-wasm.wasm';\nlet logLine = '';\n`
@@ -177,6 +183,8 @@ const PROJECT_STAGES = [
 ];
 const JS_VARIANTS = [
   ['empty', HEADERS_ROUTE],
+  // The same 10 extra lookups as P:repeat-d1: the difference is the Rust D1 wrapper's.
+  ['repeat-d1', ['mcp']],
   ['skip-log', ['no-d1-h', 'mcp']],
   ['repeat-log', HEADERS_ROUTE],
 ];
@@ -203,7 +211,7 @@ function repeatsFor(id) {
   const stage = id.slice(2);
   if (!stage.startsWith('repeat-')) return 0;
   if (stage === 'repeat-log') return LOG_REPEAT;
-  if (stage === 'repeat-d1') return Math.min(REPEAT, 10);
+  if (stage === 'repeat-d1') return Math.min(REPEAT, 10); // both Workers
   if (stage === 'repeat-body' || stage === 'repeat-clone') return Math.min(REPEAT, 50);
   return REPEAT;
 }
