@@ -29,7 +29,7 @@ help:
 	@echo "make build    the release Worker bundle in build/ and the portal in build/portal/"
 	@echo "make portal   only the portal's pages (portal/ → build/portal/), without the Worker"
 	@echo "make promote  EMAIL=... [ROLE=org_admin|member] change a user's role in the local D1"
-	@echo "make bench    throughput and latency of /mcp against baselines (not part of make test)"
+	@echo "make bench    /mcp and baseline routes side by side with a plain-JS Worker (not part of make test)"
 	@echo "make soak     60 s of concurrent mint/use/revoke with correctness checks and a restart"
 
 # Installs the pinned tools (once) and records where they are.
@@ -74,8 +74,10 @@ deploy-check: build
 
 test: lint test-unit deploy-check test-e2e
 
+# The project and the plain-JS baseline (bench/js-baseline) side by side, without a
+# debugger (Miniflare) and under wrangler dev. BENCH_ARGS: e.g. --quick, --duration 10.
 bench: build
-	node scripts/bench.mjs
+	node scripts/bench.mjs $(BENCH_ARGS)
 
 soak: build
 	node scripts/soak.mjs --duration 60 --clients 16

@@ -1,154 +1,128 @@
 #!/usr/bin/env node
-// make bench: how fast is the /mcp key check, next to the platform's own costs?
+// make bench: the project's Worker side by side with a plain-JS Worker doing the same work
+// per request (bench/js-baseline/), on the same workerd, over the same 10,000 keys.
 //
-// Starts the release bundle under `wrangler dev` on 127.0.0.1 with a fresh D1 seeded with
-// 10,000 keys over 100 users, then drives four routes with wrk (fixed time, fixed
-// concurrency) and prints, for one run: requests/s, p50 and p99 of
-//   (a) authenticated /mcp tools/list
-//   (b) /mcp with a malformed key (refused before any D1 work)
-//   (c) an unauthenticated route with no D1 work (the protected resource metadata)
-//   (d) a route that does only the same single D1 lookup (BENCH_ROUTES baseline), sent
-//       the same POST body and headers as (a)
-// and the ratios a/d and a/c; the .wasm size raw and gzipped; and the CPU cost of one
-// argon2id hash in workerd (sign-in time minus a session lookup).
+// For each mode —
+//   miniflare     both Workers served by Miniflare's Node API: no wrangler proxy, no
+//                 inspector (the production-like figure);
+//   wrangler-dev  both under `wrangler dev`, as `make dev` runs them (inspector attached) —
+// it starts both Workers on copies of one seeded D1, checks that they answer every
+// benchmarked request (and a set of other /mcp requests) with the same status, body and
+// headers, then drives each route with wrk (1 thread × 8 connections) in interleaved
+// rounds: within a round, each route runs on the project and on the JS Worker back to
+// back, the order alternating between rounds. Per route it prints req/s, p50/p99, the CPU
+// µs per request of the workerd process that runs the Worker (/proc/<pid>/stat utime +
+// stime, before and after each wrk run, over the requests wrk completed), and the
+// project/JS ratios (medians over rounds of each round's ratio). It also prints cold start
+// (fresh start → first successful response, both Workers), the first D1 request, the
+// .wasm size raw and gzipped, and the argon2id cost in workerd.
 //
-// The four routes are measured in interleaved rounds (a b c d, a b c d, …) and each figure
-// is the median over the rounds, so a burst of other work on a shared machine skews one
-// round of every route rather than all of one route.
+// The figures are for reading side by side within one run, never asserted.
 //
-// Options: --duration SECONDS per round (5) --rounds N (3) --connections N (16) --threads N (2)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+// Options: --duration SECONDS per run (5) --rounds N (3) --connections N (8)
+//          --warmup SECONDS per route and Worker before the first round (1)
+//          --cold-starts N fresh Miniflare starts per Worker (3)
+//          --modes miniflare,wrangler-dev  --routes mcp,no-d1,d1-lookup,malformed,unknown
+//          --json FILE (every run, for later reading)
+//          --quick (1 s runs, 1 round, no warm-up, 1 cold start: a self-check of the bench)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-import { migrate, ROOT, spawnApp } from '../tests/support/app.mjs';
-import { Client, PASSWORD, uniqueEmail } from '../tests/support/client.mjs';
+import { ROOT } from '../tests/support/app.mjs';
+import { ensureWrk, measure, median, wrkScript } from './bench/load.mjs';
+import { benchRoutes, checkParity } from './bench/routes.mjs';
+import { copyDatabase, seedDatabase } from './bench/seed.mjs';
+import { READY_PATH, startMiniflare, startWranglerDev, stopAll, WORKERS } from './bench/servers.mjs';
 
 const { values: options } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-    threads: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '1' },
+    'cold-starts': { type: 'string', default: '3' },
+    modes: { type: 'string', default: 'miniflare,wrangler-dev' },
+    routes: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean', default: false },
   },
 });
+if (options.quick) Object.assign(options, { duration: '1', rounds: '1', warmup: '0', 'cold-starts': '1' });
+const SECONDS = Number(options.duration);
+const ROUNDS = Number(options.rounds);
+const CONNECTIONS = Number(options.connections);
+const WARMUP = Number(options.warmup);
+const COLD_STARTS = Math.max(1, Number(options['cold-starts']));
+const MODES = options.modes.split(',');
+const BENCH_VARS = { BENCH_ROUTES: '1' };
 
-function ensureWrk() {
-  if (spawnSync('wrk', ['--version']).error === undefined) return;
-  if (process.getuid?.() !== 0) throw new Error('wrk is missing: install it (Debian: apt-get install wrk)');
-  console.error('bench: installing wrk from Debian…');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'wrk'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-}
+const log = (message) => console.error(`bench: ${message}`);
 
-const sha256 = (text) => createHash('sha256').update(text).digest('hex');
-
-/** 100 users with 100 keys each, written straight into the fresh D1. Returns one raw key. */
-function seed(persistDir, workDir) {
-  const users = 100;
-  const keysPerUser = 100;
-  const now = Date.now();
-  const lines = ['BEGIN TRANSACTION;'];
-  let sample = null;
-  for (let u = 0; u < users; u += 1) {
-    const userId = `usr_${randomBytes(16).toString('hex')}`;
-    // Seeded users cannot sign in: their password hash is not a valid argon2 string.
-    lines.push(`INSERT INTO users (id, email, password_hash, role, created_at) VALUES ('${userId}', 'bench-${u}@example.com', 'seeded', 'member', ${now});`);
-    for (let k = 0; k < keysPerUser; k += 1) {
-      const raw = `hdr_user_${randomBytes(32).toString('hex')}`;
-      sample ??= raw;
-      lines.push(`INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, created_at) VALUES ('key_${randomBytes(16).toString('hex')}', '${userId}', '${sha256(raw)}', '${raw.slice(-4)}', 'bench ${k}', 'portal', ${now + k});`);
-    }
+async function startPair(mode, dirs) {
+  if (mode === 'miniflare') {
+    const project = await startMiniflare('project', WORKERS.project.miniflare(), { persistDir: dirs.project, bindings: BENCH_VARS });
+    const js = await startMiniflare('js', WORKERS.js.miniflare(), { persistDir: dirs.js, bindings: BENCH_VARS });
+    return { project, js };
   }
-  lines.push('COMMIT;');
-  const file = join(workDir, 'seed.sql');
-  writeFileSync(file, lines.join('\n'));
-  const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'wrangler'),
-    ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', file],
-    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } });
-  if (result.status !== 0) throw new Error(`seeding failed:\n${result.stderr}`);
-  return sample;
+  const project = await startWranglerDev('project', WORKERS.project.wranglerConfig, { persistDir: dirs.project, vars: BENCH_VARS });
+  const js = await startWranglerDev('js', WORKERS.js.wranglerConfig, { persistDir: dirs.js, vars: BENCH_VARS });
+  return { project, js };
 }
 
-/** A wrk Lua script: the request, and a count of responses with an unexpected status. */
-function wrkScript(workDir, name, { method = 'GET', headers = {}, body = null, expect, randomClient = false }) {
-  const headerLines = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
-  const script = `
-wrk.method = ${JSON.stringify(method)}
-${body === null ? '' : `wrk.body = ${JSON.stringify(body)}`}
-${headerLines}
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) unexpected = 0 end
-${randomClient ? `function request()
-  -- A different client address per request, so the invalid-bearer limit (per client)
-  -- measures its own cost instead of answering 429.
-  wrk.headers["CF-Connecting-IP"] = "127." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
-  return wrk.format()
-end` : ''}
-function response(status, headers, body)
-  if status ~= ${expect} then unexpected = unexpected + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + thread:get("unexpected") end
-  io.write("UNEXPECTED " .. total .. "\\n")
-end
-`;
-  const file = join(workDir, `${name}.lua`);
-  writeFileSync(file, script);
-  return file;
+async function timed(url, init) {
+  const started = performance.now();
+  const response = await fetch(url, init);
+  await response.arrayBuffer();
+  return { ms: performance.now() - started, status: response.status };
 }
 
-function toMs(text) {
-  const match = /([\d.]+)(us|ms|s)/.exec(text);
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
-function runWrk(url, script) {
-  const args = ['-t', options.threads, '-c', options.connections, '-d', `${options.duration}s`, '--latency', '-s', script, url];
-  // A short warm-up so the first isolate start-up is not in the figures.
-  spawnSync('wrk', ['-t', '1', '-c', '2', '-d', '2s', '-s', script, url]);
-  const output = execFileSync('wrk', args, { encoding: 'utf8' });
+/**
+ * Fresh start → first successful response of the no-D1 route, and the first D1 request
+ * right after. wrangler dev servers were timed by their own start-up poll.
+ */
+async function firstResponses(server, mcpRoute) {
+  let first = null;
+  if (server.mode === 'miniflare') {
+    first = await timed(server.baseUrl + READY_PATH);
+    if (first.status !== 200) throw new Error(`${server.name}: first request answered ${first.status}`);
+  }
+  const firstD1 = await timed(server.baseUrl + mcpRoute.path, { method: mcpRoute.method, headers: mcpRoute.headers, body: mcpRoute.body });
   return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)[1]),
-    p50: toMs(/\s50%\s+(\S+)/.exec(output)[1]),
-    p99: toMs(/\s99%\s+(\S+)/.exec(output)[1]),
-    requests: Number(/(\d+) requests in/.exec(output)[1]),
-    unexpected: Number(/UNEXPECTED (\d+)/.exec(output)[1]),
+    readyMs: server.readyMs,
+    firstRequestMs: first?.ms ?? null,
+    coldStartMs: server.readyMs + (first?.ms ?? 0),
+    firstD1Ms: firstD1.ms,
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/**
- * One request at a time, the routes interleaved: the mean latency of each, so that a − d
- * is what our own code adds to the D1 round trip, free of queueing under load.
- */
-async function sequentialLatency(requests) {
-  const means = Object.fromEntries(Object.keys(requests).map((id) => [id, []]));
-  for (let round = 0; round < 3; round += 1) {
-    for (const [id, send] of Object.entries(requests)) {
-      const started = performance.now();
-      for (let i = 0; i < 200; i += 1) await send();
-      means[id].push((performance.now() - started) / 200);
+async function coldStartsMiniflare(dirs, mcpRoute, samples) {
+  const result = { project: [], js: [] };
+  for (let i = 0; i < samples; i += 1) {
+    for (const name of ['project', 'js']) {
+      const server = await startMiniflare(name, WORKERS[name].miniflare(), { persistDir: dirs[name], bindings: BENCH_VARS });
+      try {
+        result[name].push(await firstResponses(server, mcpRoute));
+      } finally {
+        await server.stop();
+      }
     }
   }
-  return Object.fromEntries(Object.entries(means).map(([id, values]) => [id, median(values)]));
+  return result;
 }
 
+/** argon2id in workerd: a sign-in minus a session lookup (the project only). */
 async function argon2Cost(baseUrl) {
+  const { Client, PASSWORD, uniqueEmail } = await import('../tests/support/client.mjs');
   const client = new Client(baseUrl);
   const email = uniqueEmail('bench');
   await client.signup(email, PASSWORD);
   const signIns = [];
   const lookups = [];
-  for (let i = 0; i < 20; i += 1) {
+  for (let i = 0; i < 10; i += 1) {
     let started = performance.now();
     await new Client(baseUrl).login(email, PASSWORD);
     signIns.push(performance.now() - started);
@@ -159,70 +133,174 @@ async function argon2Cost(baseUrl) {
   return { signIn: median(signIns), lookup: median(lookups) };
 }
 
+async function runMode(mode, dirs, routes, workDir) {
+  log(`${mode}: starting both Workers`);
+  const servers = await startPair(mode, dirs);
+  const mcpRoute = routes.find((route) => route.id === 'mcp') ?? benchRoutes(dirs.fixture)[0];
+  const result = { mode, runs: {}, coldStart: {}, argon2: null };
+  try {
+    for (const name of ['project', 'js']) result.coldStart[name] = [await firstResponses(servers[name], mcpRoute)];
+    const parity = await checkParity(servers.project, servers.js, dirs.fixture);
+    if (parity.differences.length > 0) {
+      throw new Error(`${mode}: the Workers answer differently, so the comparison would not be fair:\n${parity.differences.join('\n')}`);
+    }
+    log(`${mode}: both Workers answer the same to ${parity.checked} requests`);
+    result.parityChecked = parity.checked;
+    const scripts = Object.fromEntries(routes.map((route) => [route.id, wrkScript(workDir, route)]));
+    if (WARMUP > 0) {
+      for (const route of routes) {
+        for (const name of ['project', 'js']) await measure(servers[name], route, scripts[route.id], { seconds: WARMUP, connections: CONNECTIONS });
+      }
+    }
+    for (const route of routes) result.runs[route.id] = { project: [], js: [] };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      log(`${mode}: round ${round + 1} of ${ROUNDS}`);
+      const order = round % 2 === 0 ? ['project', 'js'] : ['js', 'project'];
+      for (const route of routes) {
+        for (const name of order) {
+          result.runs[route.id][name].push(await measure(servers[name], route, scripts[route.id], { seconds: SECONDS, connections: CONNECTIONS }));
+        }
+      }
+    }
+    if (mode === 'miniflare') result.argon2 = await argon2Cost(servers.project.baseUrl);
+  } finally {
+    await servers.project.stop();
+    await servers.js.stop();
+  }
+  if (mode === 'miniflare' && COLD_STARTS > 1) {
+    log(`${mode}: ${COLD_STARTS - 1} more fresh starts of each Worker`);
+    const more = await coldStartsMiniflare(dirs, mcpRoute, COLD_STARTS - 1);
+    for (const name of ['project', 'js']) result.coldStart[name].push(...more[name]);
+  }
+  return result;
+}
+
+// ---- the report ----------------------------------------------------------------------
+
+const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+function summarise(runs) {
+  const pick = (name, field) => median(runs[name].map((run) => run[field]));
+  const ratio = (field) => median(runs.project.map((run, i) => run[field] / runs.js[i][field]));
+  return {
+    project: Object.fromEntries(['rps', 'p50', 'p99', 'cpuUs', 'groupCpuUs'].map((f) => [f, pick('project', f)])),
+    js: Object.fromEntries(['rps', 'p50', 'p99', 'cpuUs', 'groupCpuUs'].map((f) => [f, pick('js', f)])),
+    rpsRatio: ratio('rps'),
+    cpuRatio: ratio('cpuUs'),
+    groupCpuRatio: ratio('groupCpuUs'),
+    requests: runs.project.reduce((s, r) => s + r.requests, 0) + runs.js.reduce((s, r) => s + r.requests, 0),
+    unexpected: runs.project.reduce((s, r) => s + r.unexpected, 0) + runs.js.reduce((s, r) => s + r.unexpected, 0),
+    errors: [...runs.project, ...runs.js].map((r) => r.errors).filter(Boolean),
+  };
+}
+
+function modeReport(result, routes) {
+  const wranglerDev = result.mode === 'wrangler-dev';
+  const title = wranglerDev
+    ? 'under wrangler dev (as `make dev` runs it: wrangler\'s proxy, the inspector attached)'
+    : 'without a debugger (Miniflare\'s API: one workerd per Worker, no wrangler proxy, no inspector)';
+  const lines = [
+    `### ${title}`,
+    '',
+    '| route | req/s project / JS | **project/JS req/s** | p50 ms project / JS | p99 ms project / JS | worker CPU µs/req project / JS | **project/JS CPU** |'
+      + (wranglerDev ? ' all processes CPU µs/req project / JS |' : ''),
+    '|---|---:|---:|---:|---:|---:|---:|' + (wranglerDev ? '---:|' : ''),
+  ];
+  const summaries = {};
+  for (const route of routes) {
+    const s = summarise(result.runs[route.id]);
+    summaries[route.id] = s;
+    lines.push(`| ${route.label} | ${fixed(s.project.rps)} / ${fixed(s.js.rps)} | **${fixed(s.rpsRatio, 2)}** `
+      + `| ${fixed(s.project.p50, 2)} / ${fixed(s.js.p50, 2)} | ${fixed(s.project.p99, 2)} / ${fixed(s.js.p99, 2)} `
+      + `| ${fixed(s.project.cpuUs)} / ${fixed(s.js.cpuUs)} | **${fixed(s.cpuRatio, 2)}** |`
+      + (wranglerDev ? ` ${fixed(s.project.groupCpuUs)} / ${fixed(s.js.groupCpuUs)} |` : ''));
+  }
+  lines.push('');
+  if (summaries.mcp && summaries['d1-lookup']) {
+    const ad = (name) => summaries.mcp[name].rps / summaries['d1-lookup'][name].rps;
+    lines.push(`a/d (authenticated /mcp vs the D1 lookup alone, req/s): project ${fixed(ad('project'), 2)}, JS ${fixed(ad('js'), 2)}`);
+  }
+  const cold = (name) => {
+    const samples = result.coldStart[name];
+    const m = (field) => median(samples.map((s) => s[field] ?? NaN));
+    const parts = [`fresh start → first 200 ${fixed(m('coldStartMs'))} ms`];
+    if (!wranglerDev) parts.push(`(ready ${fixed(m('readyMs'))} ms + first request ${fixed(m('firstRequestMs'), 1)} ms)`);
+    parts.push(`then the first D1 request ${fixed(m('firstD1Ms'), 1)} ms`);
+    return `${parts.join(' ')}${samples.length > 1 ? ` [median of ${samples.length}]` : ''}`;
+  };
+  lines.push(`cold start, project: ${cold('project')}`);
+  lines.push(`cold start, JS:      ${cold('js')}`);
+  const totals = Object.values(summaries);
+  const unexpected = totals.reduce((s, t) => s + t.unexpected, 0);
+  const requests = totals.reduce((s, t) => s + t.requests, 0);
+  lines.push(`requests measured: ${requests}, unexpected status: ${unexpected}`);
+  const closing = routes.filter((route) => summaries[route.id].errors.length > 0);
+  if (closing.length > 0) {
+    // wrk counts a connection the server closed after a response as a read error.
+    lines.push(`connections closed by the server (wrk read errors) on: ${closing.map((route) => route.label).join('; ')}`
+      + `${closing.every((route) => route.expect === 401) ? ' — expected: workerd closes the connection after a response that left the request body unread' : ''}`);
+  }
+  lines.push(`parity checked before measuring: ${result.parityChecked} requests answered alike`);
+  if (result.argon2) {
+    lines.push(`argon2id in workerd: sign-in ${fixed(result.argon2.signIn, 1)} ms vs session lookup ${fixed(result.argon2.lookup, 1)} ms → ≈ ${fixed(result.argon2.signIn - result.argon2.lookup, 1)} ms per hash`);
+  }
+  return { text: lines.join('\n'), summaries };
+}
+
 async function main() {
   ensureWrk();
   const wasm = readFileSync(join(ROOT, 'build', 'index_bg.wasm'));
-  const workDir = mkdtempSync(join(tmpdir(), 'hadron-bench-'));
-  const persistDir = join(workDir, 'd1');
-  migrate(persistDir);
-  const key = seed(persistDir, workDir);
-  const app = await spawnApp({ persistDir, vars: { BENCH_ROUTES: '1' } });
-  try {
-    const mcpBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    const mcpHeaders = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-    const scenarios = [
-      ['a', 'authenticated /mcp tools/list', `${app.baseUrl}/mcp`,
-        { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, Authorization: `Bearer ${key}` }, expect: 200 }],
-      ['b', '/mcp with a malformed key (no D1)', `${app.baseUrl}/mcp`,
-        { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, Authorization: 'Bearer hdr_user_not-a-key' }, expect: 401, randomClient: true }],
-      ['c', 'unauthenticated, no D1 (/.well-known/oauth-protected-resource)', `${app.baseUrl}/.well-known/oauth-protected-resource`,
-        { expect: 200 }],
-      ['d', 'only the same D1 lookup (/api/bench/d1-lookup)', `${app.baseUrl}/api/bench/d1-lookup`,
-        { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, 'X-Key-Hash': sha256(key) }, expect: 200 }],
-    ];
-    const rounds = Object.fromEntries(scenarios.map(([id]) => [id, []]));
-    for (let round = 0; round < Number(options.rounds); round += 1) {
-      for (const [id, , url, spec] of scenarios) rounds[id].push(runWrk(url, wrkScript(workDir, id, spec)));
-    }
-    const results = Object.fromEntries(Object.entries(rounds).map(([id, runs]) => [id, {
-      rps: median(runs.map((run) => run.rps)),
-      p50: median(runs.map((run) => run.p50)),
-      p99: median(runs.map((run) => run.p99)),
-      requests: runs.reduce((sum, run) => sum + run.requests, 0),
-      unexpected: runs.reduce((sum, run) => sum + run.unexpected, 0),
-    }]));
-    const send = (path, init = {}) => () => fetch(app.baseUrl + path, init).then((response) => response.arrayBuffer());
-    const latency = await sequentialLatency({
-      a: send('/mcp', { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, Authorization: `Bearer ${key}` } }),
-      d: send('/api/bench/d1-lookup', { method: 'POST', body: mcpBody, headers: { ...mcpHeaders, 'X-Key-Hash': sha256(key) } }),
-      c: send('/.well-known/oauth-protected-resource'),
-    });
-    const cost = await argon2Cost(app.baseUrl);
+  const shim = statSync(join(ROOT, 'build', 'index.js')).size;
+  const jsSource = readFileSync(join(ROOT, 'bench', 'js-baseline', 'worker.js'));
+  const allRoutes = benchRoutes({ key: 'k', unknownKey: 'u' }).map((route) => route.id);
+  const wanted = options.routes ? options.routes.split(',') : allRoutes;
+  for (const id of wanted) if (!allRoutes.includes(id)) throw new Error(`unknown route ${id}: one of ${allRoutes.join(', ')}`);
 
-    const cpu = cpus()[0]?.model ?? 'unknown CPU';
-    const wrangler = execFileSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['--version'], { encoding: 'utf8' }).trim();
-    const lines = [
-      `machine: ${cpus().length} × ${cpu}; node ${process.version}; wrangler ${wrangler}`,
-      `load: wrk -t${options.threads} -c${options.connections} -d${options.duration}s per route and round, ${options.rounds} interleaved rounds (medians), 127.0.0.1, D1 seeded with 10,000 keys over 100 users`,
-      '',
-      '| route | requests/s | p50 ms | p99 ms | requests (all rounds) | unexpected status |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...scenarios.map(([id, label]) => {
-        const r = results[id];
-        return `| (${id}) ${label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.requests} | ${r.unexpected} |`;
-      }),
-      '',
-      `a/d (throughput of /mcp vs the bare D1 lookup): ${(results.a.rps / results.d.rps).toFixed(2)}`,
-      `a/c (throughput of /mcp vs a route without D1): ${(results.a.rps / results.c.rps).toFixed(2)}`,
-      `sequential mean latency (one request at a time, 3 × 200 each): a ${latency.a.toFixed(2)} ms, `
-        + `d ${latency.d.toFixed(2)} ms, c ${latency.c.toFixed(2)} ms → /mcp adds ${(latency.a - latency.d).toFixed(2)} ms to the bare D1 lookup`,
-      `wasm: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped`,
-      `argon2id in workerd: sign-in ${cost.signIn.toFixed(1)} ms vs session lookup ${cost.lookup.toFixed(1)} ms → ≈ ${(cost.signIn - cost.lookup).toFixed(1)} ms per hash`,
-    ];
-    console.log(lines.join('\n'));
-  } finally {
-    await app.stop();
+  const workDir = mkdtempSync(join(tmpdir(), 'hadron-bench-'));
+  const cleanUp = async () => {
+    await stopAll();
     rmSync(workDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => { cleanUp().finally(() => process.exit(130)); });
+  }
+  const started = performance.now();
+  try {
+    log('migrating and seeding D1 (10,000 keys over 100 users)');
+    const seeded = join(workDir, 'seeded');
+    const fixture = await seedDatabase(seeded);
+    const dirs = {
+      fixture,
+      project: copyDatabase(seeded, join(workDir, 'project')),
+      js: copyDatabase(seeded, join(workDir, 'js')),
+    };
+    const routes = benchRoutes(fixture).filter((route) => wanted.includes(route.id));
+    const results = [];
+    for (const mode of MODES) {
+      if (mode !== 'miniflare' && mode !== 'wrangler-dev') throw new Error(`unknown mode ${mode}`);
+      results.push(await runMode(mode, dirs, routes, workDir));
+    }
+
+    const wrangler = execFileSync(join(ROOT, 'node_modules', '.bin', 'wrangler'), ['--version'], { encoding: 'utf8' }).trim().split('\n').pop();
+    const workerd = execFileSync(join(ROOT, 'node_modules', '.bin', 'workerd'), ['--version'], { encoding: 'utf8' }).trim();
+    const lines = [
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; wrangler ${wrangler}; ${workerd}; miniflare ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'miniflare', 'package.json'), 'utf8')).version}`,
+      `load: wrk -t1 -c${CONNECTIONS} -d${SECONDS}s per route, Worker and round; ${ROUNDS} interleaved round(s), project and JS back to back (order alternating), medians; `
+        + `ratios are medians of each round's ratio; D1 seeded with ${fixture.rows} keys over 100 users (same rows for both)`,
+      `sizes: project .wasm ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} gzipped (+ ${shim} bytes of JS glue); JS baseline ${jsSource.length} bytes raw, ${gzipSync(jsSource, { level: 9 }).length} gzipped`,
+      '',
+    ];
+    const report = { options: { SECONDS, ROUNDS, CONNECTIONS, WARMUP, COLD_STARTS }, sizes: { wasm: wasm.length }, results };
+    for (const result of results) {
+      const { text, summaries } = modeReport(result, routes);
+      result.summaries = summaries;
+      lines.push(text, '');
+    }
+    lines.push(`total time: ${fixed((performance.now() - started) / 1000)} s`);
+    console.log(lines.join('\n'));
+    if (options.json) writeFileSync(options.json, JSON.stringify(report, null, 2));
+  } finally {
+    await cleanUp();
   }
 }
 

@@ -1,0 +1,61 @@
+// One seeded D1 folder for `make bench`: the real migrations (applied by wrangler, as the
+// tests do), then 100 users with 100 keys each written through Miniflare's D1 binding.
+// The benchmark copies the folder, so both Workers read the same rows.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync } from 'node:fs';
+
+import { Miniflare } from 'miniflare';
+
+import { migrate } from '../../tests/support/app.mjs';
+import { COMPATIBILITY_DATE, DATABASE_ID } from './servers.mjs';
+import { join } from 'node:path';
+
+export const USERS = 100;
+export const KEYS_PER_USER = 100;
+
+export const sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Creates the database in `persistDir` and returns a raw key that is active, one that
+ * is well-formed but unknown, and the number of key rows.
+ */
+export async function seedDatabase(persistDir) {
+  migrate(persistDir);
+  const mf = new Miniflare({
+    modules: true,
+    script: 'export default { fetch() { return new Response(null, { status: 404 }); } };',
+    compatibilityDate: COMPATIBILITY_DATE,
+    d1Databases: { DB: DATABASE_ID },
+    d1Persist: join(persistDir, 'v3', 'd1'),
+  });
+  try {
+    const db = await mf.getD1Database('DB');
+    const now = Date.now();
+    const insertUser = db.prepare('INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)');
+    const insertKey = db.prepare('INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)');
+    let sample = null;
+    for (let u = 0; u < USERS; u += 1) {
+      const userId = `usr_${randomBytes(16).toString('hex')}`;
+      // Seeded users cannot sign in: their password hash is not a valid argon2 string.
+      const statements = [insertUser.bind(userId, `bench-${u}@example.com`, 'seeded', 'member', now)];
+      for (let k = 0; k < KEYS_PER_USER; k += 1) {
+        const raw = `hdr_user_${randomBytes(32).toString('hex')}`;
+        // The key every authenticated request uses: one in the middle of the table.
+        if (u === USERS / 2 && k === 0) sample = raw;
+        statements.push(insertKey.bind(`key_${randomBytes(16).toString('hex')}`, userId, sha256Hex(raw), raw.slice(-4), `bench ${k}`, 'portal', now + k));
+      }
+      await db.batch(statements);
+    }
+    const { count } = await db.prepare('SELECT count(*) AS count FROM api_keys').first();
+    return { key: sample, unknownKey: `hdr_user_${randomBytes(32).toString('hex')}`, rows: count };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** A copy of a seeded folder (taken while no server has it open). */
+export function copyDatabase(from, to) {
+  cpSync(from, to, { recursive: true });
+  return to;
+}
