@@ -17,8 +17,8 @@ pub enum AppError {
     MisdirectedRequest(crate::public_origin::HostRefused),
     /// 404: unknown route, missing key, or someone else's key: always the same response.
     NotFound,
-    /// 405, with the methods the route allows.
-    MethodNotAllowed(&'static str),
+    /// 405, with the methods the route allows (the `Allow` header).
+    MethodNotAllowed(String),
     /// 409: a conflicting resource, e.g. an email already registered.
     Conflict { code: &'static str, message: String },
     /// 411: a body without a declared length.
@@ -125,7 +125,7 @@ mod tests {
             AppError::CrossSite,
             AppError::NotFound,
             AppError::MisdirectedRequest(crate::public_origin::HostRefused::NotLoopback),
-            AppError::MethodNotAllowed("GET"),
+            AppError::MethodNotAllowed("GET".into()),
             AppError::Conflict {
                 code: "email_taken",
                 message: "taken".into(),

@@ -11,6 +11,7 @@ pub mod next_path;
 pub mod oauth;
 pub mod password;
 pub mod public_origin;
+pub mod routes;
 pub mod text;
 pub mod throttle;
 pub mod time;

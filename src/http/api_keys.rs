@@ -80,13 +80,6 @@ pub async fn mint(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
     Ok(json_response(201, &body)?)
 }
 
-/// The key id in `/api/keys/{id}/revoke`, if the path has that shape. An id of the wrong
-/// format is still this route: it answers the same 404 as an unknown id.
-pub fn revoke_path_id(path: &str) -> Option<String> {
-    let id = path.strip_prefix("/api/keys/")?.strip_suffix("/revoke")?;
-    (!id.is_empty() && !id.contains('/')).then(|| id.to_owned())
-}
-
 /// `POST /api/keys/{id}/revoke`. Someone else's key and a key that does not exist get
 /// the same 404, so key ids cannot be probed.
 pub async fn revoke(req: Request, deps: &Deps, id: &str) -> Result<Response, AppError> {

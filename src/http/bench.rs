@@ -13,8 +13,6 @@ use crate::error::AppError;
 use crate::keys::KeyHash;
 use crate::store;
 
-pub const LOOKUP_PATH: &str = "/api/bench/d1-lookup";
-
 pub fn enabled(env: &Env) -> bool {
     env.var("BENCH_ROUTES")
         .is_ok_and(|value| value.to_string() == "1")

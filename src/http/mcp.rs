@@ -67,7 +67,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
     deps.request.record_key(&caller.key.id);
     if req.method() != Method::Post {
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
-        return Err(AppError::MethodNotAllowed("POST").into());
+        return Err(AppError::MethodNotAllowed("POST".into()).into());
     }
     record_use(&db, &caller, &deps.ctx)?;
     let version = protocol_version_header(&req)?;

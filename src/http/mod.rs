@@ -14,10 +14,11 @@ mod request;
 mod response;
 mod well_known;
 
-use worker::{console_log, Context, Env, Method, Request, Response, Result};
+use worker::{console_log, Context, Env, Request, Response, Result};
 
 use crate::auth::now_ms;
 use crate::error::AppError;
+use crate::routes::{self, Endpoint, Routing};
 use crate::store;
 use context::RequestContext;
 use request::Deps;
@@ -30,16 +31,15 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let started = now_ms();
     let method = req.method();
     let path = req.path();
+    let routing = routes::route(method.as_ref(), &path);
     let (response, key_id) = match RequestContext::for_request(&req, &env) {
         // A foreign `Host` is refused before any other work (DNS rebinding).
         Err(refused) => (error_response(&refused)?, None),
         Ok(request) => {
             let deps = Deps { env, ctx, request };
-            let response = if path == "/mcp" {
-                mcp::handle(req, &deps).await?
-            } else {
-                route(req, &path, &deps).await?
-            };
+            let response = dispatch(req, &routing, &deps)
+                .await
+                .or_else(|error| error_response(&error))?;
             if deps.request.is_https() {
                 response.headers().set("Strict-Transport-Security", HSTS)?;
             }
@@ -48,7 +48,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let line = serde_json::json!({
         "method": method.as_ref(),
-        "route": route_name(&path),
+        "route": routing.log_name(),
         "status": response.status_code(),
         "duration_ms": now_ms() - started,
         "key_id": key_id,
@@ -61,85 +61,47 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// `includeSubDomains`: other hosts under a custom domain are not ours to decide for.
 const HSTS: &str = "max-age=31536000";
 
-/// The route a path belongs to, for logs: templates instead of ids.
-fn route_name(path: &str) -> &'static str {
-    match path {
-        "/mcp" => "/mcp",
-        "/api/auth/signup" => "/api/auth/signup",
-        "/api/auth/login" => "/api/auth/login",
-        "/api/auth/logout" => "/api/auth/logout",
-        "/signin" => "/signin",
-        "/signup" => "/signup",
-        "/api/me" => "/api/me",
-        "/api/keys" => "/api/keys",
-        "/.well-known/oauth-protected-resource" => "/.well-known/oauth-protected-resource",
-        "/.well-known/oauth-protected-resource/mcp" => "/.well-known/oauth-protected-resource/mcp",
-        "/.well-known/oauth-authorization-server" => "/.well-known/oauth-authorization-server",
-        "/oauth/register" => "/oauth/register",
-        "/oauth/authorize" => "/oauth/authorize",
-        "/oauth/token" => "/oauth/token",
-        "/oauth/revoke" => "/oauth/revoke",
-        "/api/oauth/consent" => "/api/oauth/consent",
-        _ if api_keys::revoke_path_id(path).is_some() => "/api/keys/{id}/revoke",
-        _ => "(unmatched)",
-    }
-}
-
-/// Routes one portal API request. Static assets never get here: only the paths listed
-/// in `run_worker_first` and asset misses do.
-async fn route(req: Request, path: &str, deps: &Deps) -> Result<Response> {
-    let result = match (req.method(), path) {
-        (Method::Get, "/.well-known/oauth-protected-resource") => {
-            well_known::origin_protected_resource(deps)
+/// Hands a routed request to its endpoint's handler (`crate::routes` is the table).
+/// Static assets never get here: only the paths in `run_worker_first` and asset misses do.
+async fn dispatch(req: Request, routing: &Routing<'_>, deps: &Deps) -> Result<Response, AppError> {
+    let (endpoint, param) = match routing {
+        Routing::Found {
+            endpoint, param, ..
+        } => (*endpoint, *param),
+        // The benchmark's route does not exist unless the benchmark turned it on.
+        Routing::MethodNotAllowed { template, .. }
+            if *template == routes::BENCH_LOOKUP && !bench::enabled(&deps.env) =>
+        {
+            return Err(AppError::NotFound)
         }
-        (Method::Get, "/.well-known/oauth-protected-resource/mcp") => {
-            well_known::protected_resource(deps)
+        Routing::MethodNotAllowed { allow, .. } => {
+            return Err(AppError::MethodNotAllowed(allow.clone()))
         }
-        (Method::Get, "/.well-known/oauth-authorization-server") => oauth::metadata(deps),
-        (Method::Post, "/oauth/register") => oauth::register(req, deps).await,
-        (Method::Get, "/oauth/authorize") => oauth::authorize(req, deps).await,
-        (Method::Post, "/oauth/token") => oauth::token(req, deps).await,
-        (Method::Post, "/oauth/revoke") => oauth::revoke(req, deps).await,
-        (Method::Get, "/api/oauth/consent") => oauth::consent_details(req, deps).await,
-        (Method::Post, "/api/oauth/consent") => oauth::consent_decision(req, deps).await,
-        (Method::Post, "/api/auth/signup" | "/signup") => accounts::signup(req, deps).await,
-        (Method::Post, "/api/auth/login" | "/signin") => accounts::login(req, deps).await,
-        (Method::Get | Method::Head, "/signin" | "/signup") => pages::static_page(req, deps).await,
-        (Method::Post, "/api/auth/logout") => accounts::logout(req, deps).await,
-        (Method::Get, "/api/me") => accounts::me(req, deps).await,
-        (Method::Get, "/api/keys") => api_keys::list(req, deps).await,
-        (Method::Post, "/api/keys") => api_keys::mint(req, deps).await,
-        (method, path) => match (method, api_keys::revoke_path_id(path)) {
-            (Method::Post, Some(id)) => api_keys::revoke(req, deps, &id).await,
-            (_, Some(_)) => Err(AppError::MethodNotAllowed("POST")),
-            (Method::Get | Method::Post, None)
-                if path == bench::LOOKUP_PATH && bench::enabled(&deps.env) =>
-            {
-                bench::d1_lookup(req, &deps.env).await
-            }
-            (_, None) => Err(method_not_allowed_or_not_found(path)),
-        },
+        Routing::NotFound => return Err(AppError::NotFound),
     };
-    result.or_else(|error| error_response(&error))
-}
-
-/// A known path with the wrong method is a 405 that names the right one; anything
-/// else is the one generic 404.
-fn method_not_allowed_or_not_found(path: &str) -> AppError {
-    match path {
-        "/api/auth/signup" | "/api/auth/login" | "/api/auth/logout" => {
-            AppError::MethodNotAllowed("POST")
+    match endpoint {
+        Endpoint::Mcp => Ok(mcp::handle(req, deps).await?),
+        Endpoint::ProtectedResource => well_known::protected_resource(deps),
+        Endpoint::OriginProtectedResource => well_known::origin_protected_resource(deps),
+        Endpoint::AuthorizationServerMetadata => oauth::metadata(deps),
+        Endpoint::Register => oauth::register(req, deps).await,
+        Endpoint::Authorize => oauth::authorize(req, deps).await,
+        Endpoint::Token => oauth::token(req, deps).await,
+        Endpoint::Revoke => oauth::revoke(req, deps).await,
+        Endpoint::ConsentDetails => oauth::consent_details(req, deps).await,
+        Endpoint::ConsentDecision => oauth::consent_decision(req, deps).await,
+        Endpoint::SignUp => accounts::signup(req, deps).await,
+        Endpoint::SignIn => accounts::login(req, deps).await,
+        Endpoint::SignOut => accounts::logout(req, deps).await,
+        Endpoint::Me => accounts::me(req, deps).await,
+        Endpoint::ListKeys => api_keys::list(req, deps).await,
+        Endpoint::MintKey => api_keys::mint(req, deps).await,
+        Endpoint::RevokeKey => api_keys::revoke(req, deps, param.unwrap_or_default()).await,
+        Endpoint::AuthPage => pages::static_page(req, deps).await,
+        Endpoint::BenchLookup if bench::enabled(&deps.env) => {
+            bench::d1_lookup(req, &deps.env).await
         }
-        "/signin" | "/signup" => AppError::MethodNotAllowed("GET, HEAD, POST"),
-        "/api/me"
-        | "/.well-known/oauth-protected-resource"
-        | "/.well-known/oauth-protected-resource/mcp" => AppError::MethodNotAllowed("GET"),
-        "/api/keys" | "/api/oauth/consent" => AppError::MethodNotAllowed("GET, POST"),
-        "/oauth/register" | "/oauth/token" | "/oauth/revoke" => AppError::MethodNotAllowed("POST"),
-        "/oauth/authorize" | "/.well-known/oauth-authorization-server" => {
-            AppError::MethodNotAllowed("GET")
-        }
-        _ => AppError::NotFound,
+        Endpoint::BenchLookup => Err(AppError::NotFound),
     }
 }
 

@@ -11,11 +11,7 @@ use serde_json::{json, Value};
 use super::pkce::S256;
 use super::registration::TokenEndpointAuthMethod;
 
-pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
-pub const TOKEN_PATH: &str = "/oauth/token";
-pub const REGISTER_PATH: &str = "/oauth/register";
-pub const REVOKE_PATH: &str = "/oauth/revoke";
-pub const MCP_PATH: &str = "/mcp";
+use crate::routes::{AUTHORIZE, MCP, REGISTER, REVOKE, TOKEN};
 
 /// The only scope: a token is a user key, and a user key reaches everything its owner's
 /// role allows on `/mcp`.
@@ -23,7 +19,7 @@ pub const MCP_SCOPE: &str = "mcp";
 
 /// The protected resource a token is for (RFC 8707 / RFC 9728): `<origin>/mcp`.
 pub fn mcp_resource(origin: &str) -> String {
-    format!("{origin}{MCP_PATH}")
+    format!("{origin}{MCP}")
 }
 
 fn auth_methods() -> Vec<&'static str> {
@@ -38,10 +34,10 @@ fn auth_methods() -> Vec<&'static str> {
 pub fn authorization_server_metadata(issuer: &str) -> Value {
     json!({
         "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
-        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
-        "registration_endpoint": format!("{issuer}{REGISTER_PATH}"),
-        "revocation_endpoint": format!("{issuer}{REVOKE_PATH}"),
+        "authorization_endpoint": format!("{issuer}{AUTHORIZE}"),
+        "token_endpoint": format!("{issuer}{TOKEN}"),
+        "registration_endpoint": format!("{issuer}{REGISTER}"),
+        "revocation_endpoint": format!("{issuer}{REVOKE}"),
         "scopes_supported": [MCP_SCOPE],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

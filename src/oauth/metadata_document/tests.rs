@@ -256,3 +256,11 @@ fn the_cache_follows_max_age_within_bounds() {
     assert_eq!(cache_ttl_ms(Some("max-age=-5")), MIN_CACHE_MS);
     assert_eq!(cache_ttl_ms(Some("garbage")), DEFAULT_CACHE_MS);
 }
+
+#[test]
+fn non_ascii_host_names_are_refused() {
+    for raw in ["https://bücher.example/c.json", "https://xn--bcher-kva.example\u{200b}/c.json"] {
+        assert!(DocumentUrl::parse(raw, false).is_err(), "{raw}");
+    }
+    assert!(DocumentUrl::parse("https://xn--bcher-kva.example/c.json", false).is_ok());
+}
