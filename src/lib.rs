@@ -9,6 +9,7 @@ pub mod keys;
 pub mod mcp;
 pub mod oauth;
 pub mod password;
+pub mod secret_scanning;
 pub mod throttle;
 pub mod time;
 
