@@ -16,7 +16,6 @@
 use std::fmt;
 use std::future::Future;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
@@ -187,19 +186,6 @@ pub enum KeysDocumentError {
     },
 }
 
-#[derive(Deserialize)]
-struct KeysDocument {
-    public_keys: Vec<KeysDocumentEntry>,
-}
-
-#[derive(Deserialize)]
-struct KeysDocumentEntry {
-    key_identifier: String,
-    key: String,
-    #[serde(default)]
-    is_current: bool,
-}
-
 impl GitHubPublicKeys {
     /// Reads the document served at [`PUBLIC_KEYS_URL`] (or the same JSON from a
     /// variable). Unknown fields are ignored, so GitHub can add some; `is_current` may be
@@ -208,31 +194,48 @@ impl GitHubPublicKeys {
         if document.len() > MAX_KEYS_DOCUMENT_BYTES {
             return Err(KeysDocumentError::TooLarge);
         }
-        let document: KeysDocument =
+        // Read as a `Value` rather than through derived structs: the Worker already
+        // carries that parser, and the derives would add to the bundle.
+        let document: Value =
             serde_json::from_str(document).map_err(|_| KeysDocumentError::Malformed)?;
-        if document.public_keys.is_empty() {
+        let entries = document
+            .get("public_keys")
+            .and_then(Value::as_array)
+            .ok_or(KeysDocumentError::Malformed)?;
+        if entries.is_empty() {
             return Err(KeysDocumentError::NoKeys);
         }
-        if document.public_keys.len() > MAX_PUBLIC_KEYS {
+        if entries.len() > MAX_PUBLIC_KEYS {
             return Err(KeysDocumentError::TooManyKeys);
         }
-        let mut keys: Vec<GitHubPublicKey> = Vec::with_capacity(document.public_keys.len());
-        for (index, entry) in document.public_keys.into_iter().enumerate() {
-            if !is_key_identifier(&entry.key_identifier) {
+        let mut keys: Vec<GitHubPublicKey> = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let (Some(key_identifier), Some(pem)) = (
+                entry.get("key_identifier").and_then(Value::as_str),
+                entry.get("key").and_then(Value::as_str),
+            ) else {
+                return Err(KeysDocumentError::Malformed);
+            };
+            let is_current = match entry.get("is_current") {
+                None => false,
+                Some(Value::Bool(is_current)) => *is_current,
+                Some(_) => return Err(KeysDocumentError::Malformed),
+            };
+            if !is_key_identifier(key_identifier) {
                 return Err(KeysDocumentError::BadKeyIdentifier { index });
             }
             if keys
                 .iter()
-                .any(|known| known.key_identifier == entry.key_identifier)
+                .any(|known| known.key_identifier == key_identifier)
             {
                 return Err(KeysDocumentError::DuplicateKeyIdentifier { index });
             }
-            let key = P256PublicKey::from_pem(&entry.key)
+            let key = P256PublicKey::from_pem(pem)
                 .map_err(|error| KeysDocumentError::BadKey { index, error })?;
             keys.push(GitHubPublicKey {
-                key_identifier: entry.key_identifier,
+                key_identifier: key_identifier.to_owned(),
                 key,
-                is_current: entry.is_current,
+                is_current,
             });
         }
         Ok(GitHubPublicKeys(keys))
@@ -542,47 +545,52 @@ impl fmt::Debug for ReportedToken {
     }
 }
 
-#[derive(Deserialize)]
-struct ReportItem {
-    token: String,
-    #[serde(rename = "type")]
-    token_type: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    source: Option<String>,
-}
-
 fn parse_report_body(body: &[u8]) -> Result<Vec<ReportedToken>, ReportError> {
     if body.len() > MAX_REPORT_BYTES {
         return Err(ReportError::BodyTooLarge);
     }
-    let items: Vec<ReportItem> =
-        serde_json::from_slice(body).map_err(|_| ReportError::MalformedBody)?;
+    // A `Value`, as for the key document: no derived parser in the bundle.
+    let body: Value = serde_json::from_slice(body).map_err(|_| ReportError::MalformedBody)?;
+    let items = body.as_array().ok_or(ReportError::MalformedBody)?;
     if items.len() > MAX_REPORTED_TOKENS {
         return Err(ReportError::TooManyTokens);
     }
-    items
-        .into_iter()
-        .map(|item| {
-            if item.token.len() > MAX_TOKEN_LEN {
-                return Err(ReportError::FieldTooLong("token"));
-            }
-            if item.token_type.len() > MAX_TOKEN_TYPE_LEN {
-                return Err(ReportError::FieldTooLong("type"));
-            }
-            let source = item.source.filter(|source| !source.is_empty());
-            if source.as_ref().is_some_and(|s| s.len() > MAX_SOURCE_LEN) {
-                return Err(ReportError::FieldTooLong("source"));
-            }
-            Ok(ReportedToken {
-                token: item.token,
-                token_type: item.token_type,
-                url: item.url.as_deref().and_then(link_url),
-                source,
-            })
-        })
-        .collect()
+    items.iter().map(read_report_item).collect()
+}
+
+fn read_report_item(item: &Value) -> Result<ReportedToken, ReportError> {
+    if !item.is_object() {
+        return Err(ReportError::MalformedBody);
+    }
+    let token = optional_string(item, "token")?.ok_or(ReportError::MalformedBody)?;
+    let token_type = optional_string(item, "type")?.ok_or(ReportError::MalformedBody)?;
+    let url = optional_string(item, "url")?;
+    let source = optional_string(item, "source")?.filter(|source| !source.is_empty());
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(ReportError::FieldTooLong("token"));
+    }
+    if token_type.len() > MAX_TOKEN_TYPE_LEN {
+        return Err(ReportError::FieldTooLong("type"));
+    }
+    if source.is_some_and(|source| source.len() > MAX_SOURCE_LEN) {
+        return Err(ReportError::FieldTooLong("source"));
+    }
+    Ok(ReportedToken {
+        token: token.to_owned(),
+        token_type: token_type.to_owned(),
+        url: url.and_then(link_url),
+        source: source.map(str::to_owned),
+    })
+}
+
+/// The string field `name` of `item`: `None` when absent or `null`, refused when another
+/// type.
+fn optional_string<'a>(item: &'a Value, name: &str) -> Result<Option<&'a str>, ReportError> {
+    match item.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value)),
+        Some(_) => Err(ReportError::MalformedBody),
+    }
 }
 
 /// `candidate` normalised, if it is an absolute `http`/`https` URL with a host, no
@@ -1280,7 +1288,6 @@ mod tests {
             r#"[{"token":1,"type":"t"}]"#,
             r#"[{"token":"a","type":"t","url":1}]"#,
             r#"[{"token":"a","type":"t","source":[]}]"#,
-            r#"[{"token":"a","token":"b","type":"t"}]"#,
             r#"[{"token":"a","type":"t"}] x"#,
         ] {
             assert_eq!(read(bad).unwrap_err(), ReportError::MalformedBody, "{bad}");
