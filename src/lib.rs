@@ -12,6 +12,7 @@ pub mod password;
 pub mod secret_scanning;
 pub mod throttle;
 pub mod time;
+pub mod webcrypto;
 
 mod auth;
 mod http;
