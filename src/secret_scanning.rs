@@ -39,8 +39,9 @@ pub const MAX_KEY_IDENTIFIER_LEN: usize = 128;
 pub const MAX_KEYS_DOCUMENT_BYTES: usize = 128 * 1024;
 
 /// One report item is 250–400 bytes with a usual URL, so 100 of them fit in 64 KiB.
-/// Both bound the D1 work one request can cause; only GitHub can send a report that
-/// passes the signature check, so a real report is never near either.
+/// Both bound the D1 work one request can cause. GitHub may batch several matches into
+/// one message, and a report over either limit is refused whole: if GitHub's delivery
+/// log ever shows that, raise them (a report that verifies can only come from GitHub).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
 pub const MAX_REPORTED_TOKENS: usize = 100;
 /// Our keys are 73 characters; GitHub sends what matched the registered pattern.
