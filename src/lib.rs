@@ -12,9 +12,11 @@ pub mod oauth;
 pub mod password;
 pub mod public_origin;
 pub mod routes;
+pub mod secret_scanning;
 pub mod text;
 pub mod throttle;
 pub mod time;
+pub mod webcrypto;
 
 mod auth;
 mod http;
