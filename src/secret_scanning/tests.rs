@@ -260,9 +260,7 @@ fn identifiers_must_be_short_visible_ascii() {
         );
     }
     let longest = "a".repeat(MAX_KEY_IDENTIFIER_LEN);
-    assert!(
-        GitHubPublicKeys::parse(&document_with(&[entry(&longest, CURRENT_KEY_PEM)])).is_ok()
-    );
+    assert!(GitHubPublicKeys::parse(&document_with(&[entry(&longest, CURRENT_KEY_PEM)])).is_ok());
 }
 
 // --- signatures --------------------------------------------------------------------
@@ -430,12 +428,7 @@ struct Answers(Result<bool, &'static str>);
 impl SignatureVerifier for Answers {
     type Error = &'static str;
 
-    async fn verify(
-        &self,
-        _: &[u8],
-        _: &[u8],
-        _: &P1363Signature,
-    ) -> Result<bool, &'static str> {
+    async fn verify(&self, _: &[u8], _: &[u8], _: &P1363Signature) -> Result<bool, &'static str> {
         self.0
     }
 }
@@ -486,8 +479,7 @@ fn a_report_without_a_key_identifier_or_signature_is_refused_first() {
 
 #[test]
 fn a_report_naming_an_unknown_key_is_refused() {
-    let refused =
-        SignedReport::new(&github_keys(), Some("0123"), Some(SAMPLE_SIGNATURE), vec![]);
+    let refused = SignedReport::new(&github_keys(), Some("0123"), Some(SAMPLE_SIGNATURE), vec![]);
     assert_eq!(refused.unwrap_err(), ReportError::UnknownKeyIdentifier);
 }
 

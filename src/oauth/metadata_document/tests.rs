@@ -259,7 +259,10 @@ fn the_cache_follows_max_age_within_bounds() {
 
 #[test]
 fn non_ascii_host_names_are_refused() {
-    for raw in ["https://bücher.example/c.json", "https://xn--bcher-kva.example\u{200b}/c.json"] {
+    for raw in [
+        "https://bücher.example/c.json",
+        "https://xn--bcher-kva.example\u{200b}/c.json",
+    ] {
         assert!(DocumentUrl::parse(raw, false).is_err(), "{raw}");
     }
     assert!(DocumentUrl::parse("https://xn--bcher-kva.example/c.json", false).is_ok());
