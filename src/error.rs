@@ -11,6 +11,8 @@ pub enum AppError {
     NotSignedIn,
     /// 401: the same answer for an unknown email and a wrong password.
     InvalidCredentials,
+    /// 401: a signed request (a leak report) whose signature is missing or not genuine.
+    InvalidSignature,
     /// 403: a state-changing call from another site.
     CrossSite,
     /// 421: the request's `Host` is not this server's (DNS rebinding, or a stray proxy).
@@ -44,7 +46,9 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest { .. } => 400,
-            AppError::NotSignedIn | AppError::InvalidCredentials => 401,
+            AppError::NotSignedIn | AppError::InvalidCredentials | AppError::InvalidSignature => {
+                401
+            }
             AppError::CrossSite => 403,
             AppError::NotFound => 404,
             AppError::MisdirectedRequest(_) => 421,
@@ -66,6 +70,10 @@ impl AppError {
             AppError::InvalidCredentials => (
                 "invalid_credentials",
                 "The email or password is incorrect.".into(),
+            ),
+            AppError::InvalidSignature => (
+                "invalid_signature",
+                "The request is not signed by a key we accept.".into(),
             ),
             AppError::CrossSite => (
                 "cross_site_request",
@@ -122,6 +130,7 @@ mod tests {
             AppError::bad_request("invalid_label", "too long"),
             AppError::NotSignedIn,
             AppError::InvalidCredentials,
+            AppError::InvalidSignature,
             AppError::CrossSite,
             AppError::NotFound,
             AppError::MisdirectedRequest(crate::public_origin::HostRefused::NotLoopback),

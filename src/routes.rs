@@ -29,6 +29,8 @@ pub enum Endpoint {
     RevokeKey,
     /// The sign-in and sign-up pages, passed through so their forms can post to them.
     AuthPage,
+    /// GitHub's secret scanning reports of our keys found in public.
+    LeakReport,
     /// `make bench`'s D1-only baseline, answered only with `BENCH_ROUTES=1`.
     BenchLookup,
 }
@@ -74,6 +76,7 @@ pub const REVOKE: &str = "/oauth/revoke";
 pub const CONSENT: &str = "/api/oauth/consent";
 pub const SIGN_IN_PAGE: &str = "/signin";
 pub const SIGN_UP_PAGE: &str = "/signup";
+pub const LEAK_REPORT: &str = "/api/secret-scanning/github";
 pub const BENCH_LOOKUP: &str = "/api/bench/d1-lookup";
 
 use Endpoint as E;
@@ -107,6 +110,7 @@ pub const ROUTES: &[Route] = &[
         template: SIGN_UP_PAGE,
         methods: &[(Get, E::AuthPage), (Head, E::AuthPage), (Post, E::SignUp)],
     },
+    Route { template: LEAK_REPORT, methods: &[(Post, E::LeakReport)] },
     Route { template: BENCH_LOOKUP, methods: &[(Get, E::BenchLookup), (Post, E::BenchLookup)] },
 ];
 

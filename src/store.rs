@@ -698,6 +698,41 @@ pub async fn revoke_key_by_id(
     Ok(())
 }
 
+/// A leak report: revokes each key with one of these hashes that is still active, with
+/// the reason `leaked` and where it was found, in one transaction. For each hash, whether
+/// it is one of our keys at all (active or already revoked).
+pub async fn report_leaks(
+    db: &D1Database,
+    found: &[(KeyHash, Option<&str>)],
+    now: i64,
+) -> Result<Vec<bool>> {
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statements = found
+        .iter()
+        .map(|(hash, url)| {
+            db.prepare(format!(
+                "UPDATE api_keys SET \
+                   revoked_detail = CASE WHEN revoked_at IS NULL THEN ?2 ELSE revoked_detail END, \
+                   {REVOKE_ONCE} \
+                 WHERE key_hash = ?1 RETURNING id"
+            ))
+            .bind(&[
+                text(hash.as_str()),
+                optional_text(*url),
+                millis(now),
+                text(RevocationReason::Leaked.column()),
+            ])
+        })
+        .collect::<Result<Vec<_>>>()?;
+    db.batch(statements)
+        .await?
+        .iter()
+        .map(|result| Ok(!result.results::<serde_json::Value>()?.is_empty()))
+        .collect()
+}
+
 /// RFC 7009: revokes the key with this hash if it was issued to this OAuth client.
 pub async fn revoke_client_key_by_hash(
     db: &D1Database,

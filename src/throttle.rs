@@ -67,6 +67,13 @@ pub const CONSENT_FAILURES_PER_ADDRESS: Limit = Limit {
     max: 30,
     window_ms: 10 * MINUTE_MS,
 };
+/// Leak reports that fail verification (unsigned, forged, unknown key, malformed), per
+/// address: each costs a signature check. GitHub's genuine reports hand theirs back.
+pub const LEAK_REPORT_FAILURES_PER_ADDRESS: Limit = Limit {
+    name: "leak-report",
+    max: 30,
+    window_ms: 10 * MINUTE_MS,
+};
 /// Keys a user mints on the page, so a signed-in loop cannot grow D1 at will.
 pub const MINTS_PER_USER: Limit = Limit {
     name: "mint",
@@ -75,7 +82,7 @@ pub const MINTS_PER_USER: Limit = Limit {
 };
 
 /// Every limit, for the README's list and the scheduled cleanup.
-pub const ALL: [Limit; 8] = [
+pub const ALL: [Limit; 9] = [
     SIGN_UPS_PER_ADDRESS,
     SIGN_IN_FAILURES_PER_ACCOUNT,
     SIGN_IN_FAILURES_PER_ADDRESS,
@@ -83,6 +90,7 @@ pub const ALL: [Limit; 8] = [
     DOCUMENT_FETCHES_PER_ADDRESS,
     TOKEN_FAILURES_PER_ADDRESS,
     CONSENT_FAILURES_PER_ADDRESS,
+    LEAK_REPORT_FAILURES_PER_ADDRESS,
     MINTS_PER_USER,
 ];
 

@@ -6,6 +6,7 @@ mod api_keys;
 mod bench;
 mod client_documents;
 mod context;
+mod leaks;
 mod limits;
 mod mcp;
 mod oauth;
@@ -98,6 +99,7 @@ async fn dispatch(req: Request, routing: &Routing<'_>, deps: &Deps) -> Result<Re
         Endpoint::MintKey => api_keys::mint(req, deps).await,
         Endpoint::RevokeKey => api_keys::revoke(req, deps, param.unwrap_or_default()).await,
         Endpoint::AuthPage => pages::static_page(req, deps).await,
+        Endpoint::LeakReport => leaks::github_report(req, deps).await,
         Endpoint::BenchLookup if bench::enabled(&deps.env) => {
             bench::d1_lookup(req, &deps.env).await
         }
