@@ -72,6 +72,9 @@ fn route_name(path: &str) -> &'static str {
         "/signup" => "/signup",
         "/api/me" => "/api/me",
         "/api/keys" => "/api/keys",
+        "/api/activity" => "/api/activity",
+        "/api/revocation-notice" => "/api/revocation-notice",
+        "/api/revocation-notice/dismiss" => "/api/revocation-notice/dismiss",
         "/.well-known/oauth-protected-resource" => "/.well-known/oauth-protected-resource",
         "/.well-known/oauth-protected-resource/mcp" => "/.well-known/oauth-protected-resource/mcp",
         "/.well-known/oauth-authorization-server" => "/.well-known/oauth-authorization-server",
@@ -109,6 +112,11 @@ async fn route(req: Request, path: &str, deps: &Deps) -> Result<Response> {
         (Method::Get, "/api/me") => accounts::me(req, deps).await,
         (Method::Get, "/api/keys") => api_keys::list(req, deps).await,
         (Method::Post, "/api/keys") => api_keys::mint(req, deps).await,
+        (Method::Get, "/api/activity") => api_keys::activity(req, deps).await,
+        (Method::Get, "/api/revocation-notice") => api_keys::revocation_notice(req, deps).await,
+        (Method::Post, "/api/revocation-notice/dismiss") => {
+            api_keys::dismiss_revocation_notice(req, deps).await
+        }
         (method, path) => match (method, api_keys::revoke_path_id(path)) {
             (Method::Post, Some(id)) => api_keys::revoke(req, deps, &id).await,
             (_, Some(_)) => Err(AppError::MethodNotAllowed("POST")),
@@ -135,6 +143,8 @@ fn method_not_allowed_or_not_found(path: &str) -> AppError {
         | "/.well-known/oauth-protected-resource"
         | "/.well-known/oauth-protected-resource/mcp" => AppError::MethodNotAllowed("GET"),
         "/api/keys" | "/api/oauth/consent" => AppError::MethodNotAllowed("GET, POST"),
+        "/api/activity" | "/api/revocation-notice" => AppError::MethodNotAllowed("GET"),
+        "/api/revocation-notice/dismiss" => AppError::MethodNotAllowed("POST"),
         "/oauth/register" | "/oauth/token" | "/oauth/revoke" => AppError::MethodNotAllowed("POST"),
         "/oauth/authorize" | "/.well-known/oauth-authorization-server" => {
             AppError::MethodNotAllowed("GET")
