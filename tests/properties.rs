@@ -1668,10 +1668,16 @@ fn check_accepted_authorization(
     params: &Params,
     registered: &[String],
 ) -> Result<(), TestCaseError> {
+    // The client as presented (a `dcr_` id, or a metadata document's URL), recorded under
+    // its internal id: the URL's derived `dcr_` id for a document client.
+    let presented = requested_client_id(params, false).map_err(|error| {
+        TestCaseError::fail(format!("accepted with an unreadable client_id: {error:?}"))
+    })?;
     prop_assert_eq!(
         form::single(params, "client_id"),
-        Ok(Some(request.client_id.as_str()))
+        Ok(Some(presented.as_presented()))
     );
+    prop_assert_eq!(&request.client_id, &presented.internal_id());
     prop_assert_eq!(form::single(params, "response_type"), Ok(Some("code")));
     prop_assert_eq!(
         form::single(params, "code_challenge_method"),
