@@ -44,6 +44,10 @@ impl ActivityKind {
 /// Where a request came from, as far as the edge tells: the client's address
 /// (`CF-Connecting-IP`), its country (`request.cf.country`) and its user agent. Each part
 /// is kept only in a shape it can have, so a header cannot put anything else in the log.
+///
+/// The country is kept only for a client address that came through Cloudflare's edge. A
+/// loopback client (or none) means `wrangler dev` on its own, whose `request.cf` is a
+/// fixed placeholder ("US", Austin): it would put a made-up country in the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientMeta {
     pub ip: Option<String>,
@@ -53,9 +57,11 @@ pub struct ClientMeta {
 
 impl ClientMeta {
     pub fn new(ip: Option<&str>, country: Option<&str>, user_agent: Option<&str>) -> Self {
+        let ip = ip.and_then(canonical_ip);
+        let through_edge = ip.as_deref().is_some_and(|ip| !is_loopback(ip));
         ClientMeta {
-            ip: ip.and_then(canonical_ip),
-            country: country.and_then(country_code),
+            country: country.filter(|_| through_edge).and_then(country_code),
+            ip,
             user_agent: user_agent.and_then(clean_user_agent),
         }
     }
@@ -72,6 +78,13 @@ fn canonical_ip(raw: &str) -> Option<String> {
         ipv4_octets(ip).is_some()
     };
     valid.then(|| ip.to_ascii_lowercase())
+}
+
+/// 127.0.0.0/8 and ::1 (as [`canonical_ip`] keeps them): this machine.
+fn is_loopback(ip: &str) -> bool {
+    ip.starts_with("127.")
+        || ip.contains(':')
+            && ipv6_groups(ip).is_some_and(|groups| groups == [0, 0, 0, 0, 0, 0, 0, 1])
 }
 
 /// The four numbers of a dotted-decimal IPv4 address (no leading zeros: `010` could be

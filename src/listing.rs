@@ -1,5 +1,5 @@
 //! Paged lists: the keyset cursor of `GET /api/keys` and `GET /api/activity`, and the key
-//! list's filters and search. No `worker` import: every rule here is unit-tested on the host.
+//! list's filters and bounded search. No `worker` import: every rule here is unit-tested on the host.
 //!
 //! A cursor names the last row of a page by its sort key, `(created_at, id)`, and the next
 //! page starts strictly after it. The id breaks ties between rows created in the same
@@ -62,6 +62,11 @@ pub enum SourceFilter {
 
 /// A search of labels and last 4 characters: trimmed, at most [`SEARCH_MAX_CHARS`], no
 /// control characters. A leading `…` (how the page shows the last 4) is dropped.
+///
+/// The store matches it as literal text with `instr`, not `LIKE`: nothing in it is a
+/// wildcard, so there is nothing to escape, and D1 refuses `LIKE` patterns over 50 bytes
+/// ("LIKE or GLOB pattern too complex"), which would cut a search to 48 ASCII characters
+/// or 16 Japanese ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchTerm(String);
 
@@ -83,19 +88,8 @@ impl SearchTerm {
         Ok((!term.is_empty()).then(|| SearchTerm(term.to_owned())))
     }
 
-    /// A `LIKE` pattern that matches the term anywhere, with `ESCAPE '\'`: the term's own
-    /// `%`, `_` and `\` match only themselves.
-    pub fn like_pattern(&self) -> String {
-        let mut pattern = String::with_capacity(self.0.len() + 2);
-        pattern.push('%');
-        for c in self.0.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        pattern
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

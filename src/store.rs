@@ -424,10 +424,11 @@ pub async fn list_keys_page(
         }
     });
     if let Some(search) = &query.search {
-        values.push(text(&search.like_pattern()));
+        // Literal text, case-insensitive for ASCII as LIKE would be (see `SearchTerm`).
+        values.push(text(search.as_str()));
         let n = values.len();
         sql.push_str(&format!(
-            " AND (label LIKE ?{n} ESCAPE '\\' OR last4 LIKE ?{n} ESCAPE '\\')"
+            " AND (instr(lower(label), lower(?{n})) > 0 OR instr(lower(last4), lower(?{n})) > 0)"
         ));
     }
     if let Some(after) = &query.after {

@@ -18,7 +18,7 @@ use hadron_keys::credentials::{
 };
 use hadron_keys::crypto::{constant_time_eq, hex, is_lower_hex, sha256, sha256_hex};
 use hadron_keys::keys::{ApiKey, KeyId, Label, LabelError, KEY_PREFIX, LABEL_MAX_CHARS};
-use hadron_keys::listing::{Cursor, SearchTerm};
+use hadron_keys::listing::Cursor;
 use hadron_keys::mcp::jsonrpc::{
     parse_message, Incoming, INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR,
 };
@@ -1941,7 +1941,7 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------
-// Client addresses, list cursors and searches (the activity log and the key list)
+// Client addresses and list cursors (the activity log and the key list)
 // ---------------------------------------------------------------------------------------
 
 /// Strings made of what addresses are made of, often close to a real one.
@@ -2005,25 +2005,5 @@ proptest! {
         if let Some(decoded) = Cursor::decode(&noise, "key_") {
             prop_assert_eq!(decoded.encode(), noise);
         }
-    }
-
-    /// The LIKE pattern, read back with its escapes, is `%` + the term + `%`, and every
-    /// `%` or `_` of the term is escaped.
-    #[test]
-    fn a_search_pattern_escapes_every_wildcard_of_the_term(raw in "[ a-z%_\\\\]{0,20}") {
-        let Ok(Some(term)) = SearchTerm::parse(&raw) else { return Ok(()) };
-        let pattern = term.like_pattern();
-        let inner = &pattern[1..pattern.len() - 1];
-        let mut unescaped = String::new();
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => unescaped.push(chars.next().expect("an escape escapes something")),
-                '%' | '_' => prop_assert!(false, "an unescaped wildcard in {:?}", pattern),
-                other => unescaped.push(other),
-            }
-        }
-        prop_assert!(pattern.starts_with('%') && pattern.ends_with('%'));
-        prop_assert_eq!(unescaped, raw.trim());
     }
 }

@@ -90,21 +90,34 @@ fn anything_that_is_not_an_address_is_dropped() {
     }
 }
 
+const EDGE_CLIENT: Option<&str> = Some("203.0.113.7");
+
 #[test]
 fn countries_are_two_letter_codes_or_tor() {
     for code in ["DE", "US", "NZ", "T1", "XX"] {
-        assert_eq!(
-            ClientMeta::new(None, Some(code), None).country.as_deref(),
-            Some(code)
-        );
+        let meta = ClientMeta::new(EDGE_CLIENT, Some(code), None);
+        assert_eq!(meta.country.as_deref(), Some(code));
     }
     for bad in ["", "de", "DEU", "D", "D<", "Ü1"] {
-        assert_eq!(
-            ClientMeta::new(None, Some(bad), None).country,
-            None,
-            "{bad:?}"
-        );
+        let meta = ClientMeta::new(EDGE_CLIENT, Some(bad), None);
+        assert_eq!(meta.country, None, "{bad:?}");
     }
+}
+
+#[test]
+fn without_a_client_address_from_the_edge_there_is_no_country() {
+    for local in [
+        None,
+        Some("127.0.0.1"),
+        Some("127.1.2.3"),
+        Some("::1"),
+        Some("0:0::1"),
+    ] {
+        let meta = ClientMeta::new(local, Some("US"), None);
+        assert_eq!(meta.country, None, "{local:?}");
+    }
+    let meta = ClientMeta::new(Some("::2"), Some("US"), None);
+    assert_eq!(meta.country.as_deref(), Some("US"));
 }
 
 #[test]

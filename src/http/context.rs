@@ -54,16 +54,13 @@ impl RequestContext {
 
     /// Where the request came from, for the activity log and a key's last use. Read when
     /// asked for (a header and `request.cf`), so paths that record nothing pay nothing.
-    ///
-    /// The country comes from `request.cf`, which Cloudflare's edge sets together with
-    /// `CF-Connecting-IP`. Without that header the request did not come through the edge
-    /// (`wrangler dev` on its own), and its `cf` is a local placeholder: no country then.
+    /// `ClientMeta::new` drops wrangler dev's placeholder country.
     pub fn client_meta(&self, req: &Request) -> ClientMeta {
         let ip = self.client_ip.as_deref();
-        let country = ip.and_then(|_| {
-            let cf = Reflect::get(req.inner(), &"cf".into()).ok()?;
-            Reflect::get(&cf, &"country".into()).ok()?.as_string()
-        });
+        let country = Reflect::get(req.inner(), &"cf".into())
+            .and_then(|cf| Reflect::get(&cf, &"country".into()))
+            .ok()
+            .and_then(|country| country.as_string());
         let user_agent = req.headers().get("User-Agent").ok().flatten();
         ClientMeta::new(ip, country.as_deref(), user_agent.as_deref())
     }
