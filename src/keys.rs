@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::activity::ClientMeta;
 use crate::crypto::{hex, is_lower_hex, random_bytes, random_hex, sha256_hex};
 use crate::text::{check_visible, strip_invisible, TextError};
 use crate::time::rfc3339;
@@ -233,9 +234,13 @@ pub struct KeyRecord {
     pub source: Source,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// Where the request of `last_used_at` came from, and by what client.
+    pub last_used_from: ClientMeta,
     pub revoked_at: Option<i64>,
     /// `None` for an active key, and for keys revoked before reasons were recorded.
     pub revoked_reason: Option<RevocationReason>,
+    /// For a leaked key: the URL where it was found.
+    pub revoked_detail: Option<String>,
 }
 
 impl KeyRecord {
@@ -253,9 +258,21 @@ impl KeyRecord {
             "source": self.source.to_json(),
             "created_at": rfc3339(self.created_at),
             "last_used_at": self.last_used_at.map(rfc3339),
+            "last_used_ip": self.last_used_from.ip,
+            "last_used_country": self.last_used_from.country,
+            "last_used_user_agent": self.last_used_from.user_agent,
             "revoked_at": self.revoked_at.map(rfc3339),
             "revoked_reason": self.revoked_reason.map(RevocationReason::column),
+            "revoked_detail": self.leak_url(),
         })
+    }
+
+    /// Where a leaked key was found; `None` for any other key.
+    pub fn leak_url(&self) -> Option<&str> {
+        match self.revoked_reason {
+            Some(RevocationReason::Leaked) => self.revoked_detail.as_deref(),
+            _ => None,
+        }
     }
 }
 

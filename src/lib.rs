@@ -2,10 +2,12 @@
 //! that verifies them on every request. One Cloudflare Worker; storage is D1.
 
 pub mod accounts;
+pub mod activity;
 pub mod credentials;
 pub mod crypto;
 pub mod error;
 pub mod keys;
+pub mod listing;
 pub mod mcp;
 pub mod next_path;
 pub mod oauth;

@@ -29,6 +29,11 @@ pub enum Endpoint {
     RevokeKey,
     /// The sign-in and sign-up pages, passed through so their forms can post to them.
     AuthPage,
+    /// The signed-in user's activity log.
+    Activity,
+    /// Keys revoked automatically since the user last looked, and dismissing that notice.
+    RevocationNotice,
+    DismissRevocationNotice,
     /// GitHub's secret scanning reports of our keys found in public.
     LeakReport,
     /// `make bench`'s D1-only baseline, answered only with `BENCH_ROUTES=1`.
@@ -109,6 +114,12 @@ pub const ROUTES: &[Route] = &[
     Route {
         template: SIGN_UP_PAGE,
         methods: &[(Get, E::AuthPage), (Head, E::AuthPage), (Post, E::SignUp)],
+    },
+    Route { template: "/api/activity", methods: &[(Get, E::Activity)] },
+    Route { template: "/api/revocation-notice", methods: &[(Get, E::RevocationNotice)] },
+    Route {
+        template: "/api/revocation-notice/dismiss",
+        methods: &[(Post, E::DismissRevocationNotice)],
     },
     Route { template: LEAK_REPORT, methods: &[(Post, E::LeakReport)] },
     Route { template: BENCH_LOOKUP, methods: &[(Get, E::BenchLookup), (Post, E::BenchLookup)] },

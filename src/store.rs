@@ -2,10 +2,13 @@
 
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
+use worker::js_sys::Array;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use crate::accounts::{Email, Role, User};
+use crate::activity::{self, ActivityKind, ClientMeta};
 use crate::keys::{KeyHash, KeyId, KeyRecord, Label, RevocationReason, Source};
+use crate::listing::{self, Cursor, KeyQuery, SourceFilter, StatusFilter};
 use crate::oauth::registration::{ClientId, TokenEndpointAuthMethod};
 
 /// How often `last_used_at` is rewritten at most, per key.
@@ -29,6 +32,28 @@ fn millis(value: i64) -> JsValue {
 
 fn optional_text(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, text)
+}
+
+fn count(value: usize) -> JsValue {
+    JsValue::from_f64(value as f64)
+}
+
+/// The three columns that say where a request came from (`ip`, `country`, `user_agent`).
+fn meta_values(meta: &ClientMeta) -> [JsValue; 3] {
+    [
+        optional_text(meta.ip.as_deref()),
+        optional_text(meta.country.as_deref()),
+        optional_text(meta.user_agent.as_deref()),
+    ]
+}
+
+/// How many rows a statement of a batch changed.
+fn changes(result: Option<&worker::D1Result>) -> Result<usize> {
+    Ok(result
+        .map(|result| result.meta().map(|meta| meta.and_then(|meta| meta.changes)))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0))
 }
 
 #[derive(Deserialize)]
@@ -60,8 +85,12 @@ struct KeyRow {
     oauth_client_id: Option<String>,
     created_at: i64,
     last_used_at: Option<i64>,
+    last_used_ip: Option<String>,
+    last_used_country: Option<String>,
+    last_used_user_agent: Option<String>,
     revoked_at: Option<i64>,
     revoked_reason: Option<String>,
+    revoked_detail: Option<String>,
 }
 
 impl From<KeyRow> for KeyRecord {
@@ -73,17 +102,29 @@ impl From<KeyRow> for KeyRecord {
             last4: row.last4,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
+            // As stored: checked when it was written.
+            last_used_from: ClientMeta {
+                ip: row.last_used_ip,
+                country: row.last_used_country,
+                user_agent: row.last_used_user_agent,
+            },
             revoked_at: row.revoked_at,
             revoked_reason: row
                 .revoked_reason
                 .as_deref()
                 .and_then(RevocationReason::parse),
+            revoked_detail: row.revoked_detail,
         }
     }
 }
 
 const KEY_COLUMNS: &str = "id, label, last4, source, oauth_client_id, created_at, last_used_at, \
-     revoked_at, revoked_reason";
+     last_used_ip, last_used_country, last_used_user_agent, revoked_at, revoked_reason, \
+     revoked_detail";
+
+/// The order of every key list: newest first; the random id breaks ties, so that a cursor
+/// can name a row without a row number.
+const KEY_ORDER: &str = "ORDER BY created_at DESC, id DESC";
 
 // ---- users and sessions -------------------------------------------------------------
 
@@ -138,20 +179,33 @@ pub async fn find_login(db: &D1Database, email: &Email) -> Result<Option<(User, 
     .transpose()
 }
 
+/// A session about to start.
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    /// Where the request came from; its address is remembered for the account.
+    pub meta: &'a ClientMeta,
+    /// A sign-in (rather than a sign-up): one from an address the account has not used
+    /// within [`activity::RETENTION_MS`] is an activity entry.
+    pub is_sign_in: bool,
+}
+
 /// Starts a session, and ends the user's oldest ones beyond [`MAX_SESSIONS_PER_USER`] in the
-/// same transaction, so signing in again and again cannot grow the table.
-pub async fn create_session(
-    db: &D1Database,
-    token_hash: &str,
-    user_id: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<()> {
+/// same transaction, so signing in again and again cannot grow the table. In the same
+/// transaction: the sign-in address is remembered, and recorded when it is new.
+pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result<()> {
     let insert = db
         .prepare(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         )
-        .bind(&[text(token_hash), text(user_id), millis(now), millis(expires_at)])?;
+        .bind(&[
+            text(session.token_hash),
+            text(session.user_id),
+            millis(session.now),
+            millis(session.expires_at),
+        ])?;
     let trim = db
         .prepare(
             "DELETE FROM sessions WHERE user_id = ?1 AND token_hash NOT IN \
@@ -159,10 +213,40 @@ pub async fn create_session(
               ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
         )
         .bind(&[
-            text(user_id),
+            text(session.user_id),
             JsValue::from_f64(MAX_SESSIONS_PER_USER as f64),
         ])?;
-    db.batch(vec![insert, trim]).await?;
+    let mut statements = vec![insert, trim];
+    if let Some(address) = activity::address_hash(session.user_id, session.meta.ip.as_deref()) {
+        let [ip, country, user_agent] = meta_values(session.meta);
+        if session.is_sign_in {
+            statements.push(
+                db.prepare(format!(
+                    "{INSERT_ACTIVITY} SELECT {NEW_ACTIVITY_ID}, ?1, '{}', NULL, NULL, ?3, ?4, ?5, ?6 \
+                     WHERE NOT EXISTS (SELECT 1 FROM sign_in_addresses \
+                       WHERE user_id = ?1 AND address_hash = ?2)",
+                    ActivityKind::NewAddressSignIn.as_str()
+                ))
+                .bind(&[
+                    text(session.user_id),
+                    text(&address),
+                    ip,
+                    country,
+                    user_agent,
+                    millis(session.now),
+                ])?,
+            );
+        }
+        statements.push(
+            db.prepare(
+                "INSERT INTO sign_in_addresses (user_id, address_hash, last_seen_at) \
+                 VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (user_id, address_hash) DO UPDATE SET last_seen_at = ?3",
+            )
+            .bind(&[text(session.user_id), text(&address), millis(session.now)])?,
+        );
+    }
+    db.batch(statements).await?;
     Ok(())
 }
 
@@ -249,17 +333,35 @@ pub struct NewKey<'a> {
 }
 
 /// Inserts a key unless the user already has [`MAX_ACTIVE_KEYS_PER_USER`] active ones, in one
-/// statement so concurrent mints cannot pass the cap together. `false` when refused.
-pub async fn insert_key(db: &D1Database, key: &NewKey<'_>) -> Result<bool> {
-    let result = db
+/// statement so concurrent mints cannot pass the cap together, and records the mint in the
+/// same transaction. `false` when refused.
+pub async fn insert_key(db: &D1Database, key: &NewKey<'_>, meta: &ClientMeta) -> Result<bool> {
+    let insert = db
         .prepare(format!(
             "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, \
              created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE {UNDER_KEY_CAP}"
         ))
-        .bind(&key_values(key, None))?
-        .run()
+        .bind(&key_values(key, None))?;
+    let results = db
+        .batch(vec![insert, minted_activity(db, key.id, meta)?])
         .await?;
-    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0) == 1)
+    Ok(changes(results.first())? == 1)
+}
+
+/// The activity entry of a minted key, written only if the key was inserted (a refused
+/// mint leaves no entry). It takes the key's owner and creation time from the key's row.
+fn minted_activity(
+    db: &D1Database,
+    key_id: &str,
+    meta: &ClientMeta,
+) -> Result<D1PreparedStatement> {
+    let [ip, country, user_agent] = meta_values(meta);
+    db.prepare(format!(
+        "{INSERT_ACTIVITY} SELECT {NEW_ACTIVITY_ID}, user_id, '{}', id, NULL, ?2, ?3, ?4, \
+         created_at FROM api_keys WHERE id = ?1",
+        ActivityKind::KeyMinted.as_str()
+    ))
+    .bind(&[text(key_id), ip, country, user_agent])
 }
 
 /// True while the user (`?2`) has fewer active keys than the cap (`?10`).
@@ -287,8 +389,7 @@ fn key_values(key: &NewKey<'_>, code_hash: Option<&str>) -> [JsValue; 10] {
 pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>> {
     let rows: Vec<KeyRow> = db
         .prepare(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 \
-             ORDER BY created_at DESC, rowid DESC"
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 {KEY_ORDER}"
         ))
         .bind(&[text(user_id)])?
         .all()
@@ -297,11 +398,124 @@ pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>>
     Ok(rows.into_iter().map(KeyRecord::from).collect())
 }
 
-/// The `SET` clause of every revocation: `?3` is the time, `?4` the reason, and a key that
-/// is already revoked keeps its first time and reason.
-const REVOKE_ONCE: &str =
-    "revoked_reason = CASE WHEN revoked_at IS NULL THEN ?4 ELSE revoked_reason END, \
-     revoked_at = COALESCE(revoked_at, ?3)";
+/// One page of a user's keys, newest first, filtered as `query` asks, and the cursor of the
+/// next page when there is one. A keyset on `api_keys_by_user (user_id, created_at DESC)`:
+/// each page costs the same however deep it is.
+pub async fn list_keys_page(
+    db: &D1Database,
+    user_id: &str,
+    query: &KeyQuery,
+) -> Result<(Vec<KeyRecord>, Option<Cursor>)> {
+    let mut sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1");
+    let mut values = vec![text(user_id)];
+    sql.push_str(match query.status {
+        None => "",
+        Some(StatusFilter::Active) => " AND revoked_at IS NULL",
+        Some(StatusFilter::Revoked) => " AND revoked_at IS NOT NULL",
+    });
+    // The same rule as `Source::from_columns`: an OAuth row without its client is Unknown.
+    sql.push_str(match query.source {
+        None => "",
+        Some(SourceFilter::Portal) => " AND source = 'portal'",
+        Some(SourceFilter::OAuth) => " AND source = 'oauth' AND oauth_client_id IS NOT NULL",
+        Some(SourceFilter::Unknown) => {
+            " AND (source IS NULL OR source = 'unknown' \
+               OR (source = 'oauth' AND oauth_client_id IS NULL))"
+        }
+    });
+    if let Some(search) = &query.search {
+        // Literal text, case-insensitive for ASCII as LIKE would be (see `SearchTerm`).
+        values.push(text(search.as_str()));
+        let n = values.len();
+        sql.push_str(&format!(
+            " AND (instr(lower(label), lower(?{n})) > 0 OR instr(lower(last4), lower(?{n})) > 0)"
+        ));
+    }
+    if let Some(after) = &query.after {
+        values.push(millis(after.created_at));
+        values.push(text(&after.id));
+        let (at, id) = (values.len() - 1, values.len());
+        // `<=` first, so that the index serves the range; the `OR` then drops the ties
+        // already shown.
+        sql.push_str(&format!(
+            " AND created_at <= ?{at} AND (created_at < ?{at} OR id < ?{id})"
+        ));
+    }
+    values.push(count(listing::KEY_PAGE_SIZE + 1));
+    sql.push_str(&format!(" {KEY_ORDER} LIMIT ?{}", values.len()));
+    let rows: Vec<KeyRow> = db.prepare(sql).bind(&values)?.all().await?.results()?;
+    let records = rows.into_iter().map(KeyRecord::from).collect();
+    Ok(listing::split_page(
+        records,
+        listing::KEY_PAGE_SIZE,
+        |key: &KeyRecord| Cursor {
+            created_at: key.created_at,
+            id: key.id.clone(),
+        },
+    ))
+}
+
+/// A revocation as it is recorded: why, the detail (a leak's URL), and where the request
+/// that caused it came from.
+pub struct Revocation<'a> {
+    pub reason: RevocationReason,
+    pub detail: Option<&'a str>,
+    pub meta: &'a ClientMeta,
+    pub now: i64,
+}
+
+/// The two statements of every revocation, to run in one batch, in this order: the
+/// activity entry of each key that `target` selects and that is still active, then the
+/// update. A key that is already revoked keeps its first time, reason and detail, and gets
+/// no second entry. `target` is a condition on `api_keys` over `values` (`?1`…`?n`);
+/// `returning` is appended to the update.
+pub fn revocation_statements(
+    db: &D1Database,
+    target: &str,
+    values: &[JsValue],
+    revocation: &Revocation<'_>,
+    returning: &str,
+) -> Result<[D1PreparedStatement; 2]> {
+    let n = values.len();
+    let mut detail = serde_json::json!({ "reason": revocation.reason.column() });
+    if let Some(url) = revocation.detail {
+        detail["url"] = url.into();
+    }
+    let mut activity_values = values.to_vec();
+    activity_values.push(millis(revocation.now));
+    activity_values.push(text(&detail.to_string()));
+    activity_values.extend(meta_values(revocation.meta));
+    let activity = db
+        .prepare(format!(
+            "{INSERT_ACTIVITY} SELECT {NEW_ACTIVITY_ID}, user_id, '{kind}', id, ?{detail}, \
+             ?{ip}, ?{country}, ?{user_agent}, ?{now} FROM api_keys \
+             WHERE ({target}) AND revoked_at IS NULL",
+            kind = ActivityKind::KeyRevoked.as_str(),
+            now = n + 1,
+            detail = n + 2,
+            ip = n + 3,
+            country = n + 4,
+            user_agent = n + 5,
+        ))
+        .bind(&activity_values)?;
+    let mut update_values = values.to_vec();
+    update_values.push(millis(revocation.now));
+    update_values.push(text(revocation.reason.column()));
+    update_values.push(optional_text(revocation.detail));
+    let update = db
+        .prepare(format!(
+            "UPDATE api_keys SET \
+               revoked_reason = CASE WHEN revoked_at IS NULL THEN ?{reason} ELSE revoked_reason END, \
+               revoked_detail = CASE WHEN revoked_at IS NULL THEN ?{detail} ELSE revoked_detail END, \
+               revoked_at = COALESCE(revoked_at, ?{now}) \
+             WHERE {target} {returning}",
+            now = n + 1,
+            reason = n + 2,
+            detail = n + 3,
+        ))
+        .bind(&update_values)?;
+    Ok([activity, update])
+}
 
 /// Revokes one of the user's keys; a key that is already revoked keeps its first
 /// revocation time and reason. `None` when the user owns no key with that id.
@@ -309,22 +523,27 @@ pub async fn revoke_key(
     db: &D1Database,
     user_id: &str,
     key_id: &KeyId,
+    meta: &ClientMeta,
     now: i64,
 ) -> Result<Option<KeyRecord>> {
-    let row: Option<KeyRow> = db
-        .prepare(format!(
-            "UPDATE api_keys SET {REVOKE_ONCE} WHERE id = ?1 AND user_id = ?2 \
-             RETURNING {KEY_COLUMNS}"
-        ))
-        .bind(&[
-            text(key_id.as_str()),
-            text(user_id),
-            millis(now),
-            text(RevocationReason::User.column()),
-        ])?
-        .first(None)
-        .await?;
-    Ok(row.map(KeyRecord::from))
+    let statements = revocation_statements(
+        db,
+        "id = ?1 AND user_id = ?2",
+        &[text(key_id.as_str()), text(user_id)],
+        &Revocation {
+            reason: RevocationReason::User,
+            detail: None,
+            meta,
+            now,
+        },
+        &format!("RETURNING {KEY_COLUMNS}"),
+    )?;
+    let results = db.batch(statements.into()).await?;
+    let rows: Vec<KeyRow> = match results.get(1) {
+        Some(result) => result.results()?,
+        None => Vec::new(),
+    };
+    Ok(rows.into_iter().next().map(KeyRecord::from))
 }
 
 /// One row of the bearer lookup. Listed field by field: `#[serde(flatten)]` would buffer
@@ -373,25 +592,39 @@ pub async fn find_active_key_by_hash(
             last4: row.last4,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
+            // Not read on the hot path: only the update after the response writes them.
+            last_used_from: ClientMeta::default(),
             revoked_at: None,
             revoked_reason: None,
+            revoked_detail: None,
         };
         Ok((user, key))
     })
     .transpose()
 }
 
-/// Records a use of a key, at most once per `LAST_USED_RESOLUTION_MS`. Returned as a
-/// statement so the caller can run it after the response has gone out.
-pub fn touch_key(db: &D1Database, key_id: &str, now: i64) -> Result<D1PreparedStatement> {
+/// Records a use of a key and where it came from, at most once per
+/// `LAST_USED_RESOLUTION_MS`. Returned as a statement so the caller can run it after the
+/// response has gone out.
+pub fn touch_key(
+    db: &D1Database,
+    key_id: &str,
+    meta: &ClientMeta,
+    now: i64,
+) -> Result<D1PreparedStatement> {
+    let [ip, country, user_agent] = meta_values(meta);
     db.prepare(
-        "UPDATE api_keys SET last_used_at = ?2 \
+        "UPDATE api_keys SET last_used_at = ?2, last_used_ip = ?4, last_used_country = ?5, \
+           last_used_user_agent = ?6 \
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
     )
     .bind(&[
         text(key_id),
         millis(now),
         millis(now - LAST_USED_RESOLUTION_MS),
+        ip,
+        country,
+        user_agent,
     ])
 }
 
@@ -540,9 +773,13 @@ pub struct NewCode<'a> {
     pub expires_at: i64,
 }
 
-/// Stores an approved code, and notes that its client is in use (the cleanup keeps clients
-/// used within 90 days).
-pub async fn insert_code(db: &D1Database, code: &NewCode<'_>) -> Result<()> {
+/// Stores an approved code, notes that its client is in use (the cleanup keeps clients used
+/// within 90 days), and records the consent (`approved`, an activity entry).
+pub async fn insert_code(
+    db: &D1Database,
+    code: &NewCode<'_>,
+    approved: &NewActivity<'_>,
+) -> Result<()> {
     let insert = db
         .prepare(
             "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, \
@@ -562,7 +799,8 @@ pub async fn insert_code(db: &D1Database, code: &NewCode<'_>) -> Result<()> {
     let used = db
         .prepare("UPDATE oauth_clients SET last_used_at = ?2 WHERE id = ?1")
         .bind(&[text(code.client_id), millis(code.now)])?;
-    db.batch(vec![insert, used]).await?;
+    db.batch(vec![insert, used, activity_statement(db, approved)?])
+        .await?;
     Ok(())
 }
 
@@ -637,29 +875,32 @@ pub async fn count_exchange(
 /// exchanged exactly once (a replay counted between the exchange and this batch leaves
 /// nothing minted): the client's earlier keys for this user are revoked (one key per
 /// connected app), the new key is inserted (within the cap on active keys), and the code
-/// records which key it minted. `false` when nothing was minted.
+/// records which key it minted; each revocation and the mint are activity entries.
+/// `false` when nothing was minted.
 pub async fn insert_key_for_code(
     db: &D1Database,
     key: &NewKey<'_>,
     code_hash: &str,
+    meta: &ClientMeta,
 ) -> Result<bool> {
     const ONCE: &str = "EXISTS (SELECT 1 FROM oauth_codes WHERE code_hash = ?9 AND exchanges = 1)";
-    let replace = db
-        .prepare(format!(
-            "UPDATE api_keys SET {REVOKE_ONCE} WHERE user_id = ?1 AND oauth_client_id = ?2 \
-             AND source = 'oauth' AND revoked_at IS NULL AND {ONCE}"
-        ))
-        .bind(&[
+    let [replaced_activity, replace] = revocation_statements(
+        db,
+        "user_id = ?1 AND oauth_client_id = ?2 AND source = 'oauth' AND revoked_at IS NULL \
+         AND EXISTS (SELECT 1 FROM oauth_codes WHERE code_hash = ?3 AND exchanges = 1)",
+        &[
             text(key.user_id),
             optional_text(key.source.client_id()),
-            millis(key.now),
-            text(RevocationReason::Replaced.column()),
-            JsValue::NULL,
-            JsValue::NULL,
-            JsValue::NULL,
-            JsValue::NULL,
             text(code_hash),
-        ])?;
+        ],
+        &Revocation {
+            reason: RevocationReason::Replaced,
+            detail: None,
+            meta,
+            now: key.now,
+        },
+        "",
+    )?;
     let insert = db
         .prepare(format!(
             "INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, \
@@ -669,66 +910,73 @@ pub async fn insert_key_for_code(
     let link = db
         .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1 AND exchanges = 1")
         .bind(&[text(code_hash), text(key.id)])?;
-    let results = db.batch(vec![replace, insert, link]).await?;
-    let inserted = results
-        .get(1)
-        .map(|result| result.meta().map(|meta| meta.and_then(|meta| meta.changes)))
-        .transpose()?
-        .flatten()
-        .unwrap_or(0);
-    Ok(inserted == 1)
+    let results = db
+        .batch(vec![
+            replaced_activity,
+            replace,
+            insert,
+            minted_activity(db, key.id, meta)?,
+            link,
+        ])
+        .await?;
+    Ok(changes(results.get(2))? == 1)
 }
 
 /// Revokes a key by id whoever owns it: the reaction to a replayed authorization code.
 pub async fn revoke_key_by_id(
     db: &D1Database,
     key_id: &str,
-    now: i64,
-    reason: RevocationReason,
+    revocation: &Revocation<'_>,
 ) -> Result<()> {
-    db.prepare(format!("UPDATE api_keys SET {REVOKE_ONCE} WHERE id = ?1"))
-        .bind(&[
-            text(key_id),
-            JsValue::NULL,
-            millis(now),
-            text(reason.column()),
-        ])?
-        .run()
-        .await?;
+    let statements = revocation_statements(db, "id = ?1", &[text(key_id)], revocation, "")?;
+    db.batch(statements.into()).await?;
     Ok(())
 }
 
-/// A leak report: revokes each key with one of these hashes that is still active, with
-/// the reason `leaked` and where it was found, in one transaction. For each hash, whether
-/// it is one of our keys at all (active or already revoked).
+/// A leak report: for each reported hash that is one of our keys, a `leak_reported` entry
+/// with where it was found, then the revocation of the key if it is still active (reason
+/// `leaked`, the URL as its detail), all in one transaction. For each hash, whether it is
+/// one of our keys at all (active or already revoked). The report came from GitHub, not
+/// from anyone the user knows, so the entries carry no address.
 pub async fn report_leaks(
     db: &D1Database,
     found: &[(KeyHash, Option<&str>)],
     now: i64,
 ) -> Result<Vec<bool>> {
-    if found.is_empty() {
+    const STATEMENTS_PER_KEY: usize = 3;
+    let reporter = ClientMeta::default();
+    let mut statements = Vec::with_capacity(found.len() * STATEMENTS_PER_KEY);
+    for (hash, url) in found {
+        let detail = serde_json::json!({ "url": url }).to_string();
+        let reported = db
+            .prepare(format!(
+                "{INSERT_ACTIVITY} SELECT {NEW_ACTIVITY_ID}, user_id, '{kind}', id, ?2, \
+                 NULL, NULL, NULL, ?3 FROM api_keys WHERE key_hash = ?1",
+                kind = ActivityKind::LeakReported.as_str(),
+            ))
+            .bind(&[text(hash.as_str()), text(&detail), millis(now)])?;
+        let [revoked, update] = revocation_statements(
+            db,
+            "key_hash = ?1",
+            &[text(hash.as_str())],
+            &Revocation {
+                reason: RevocationReason::Leaked,
+                detail: *url,
+                meta: &reporter,
+                now,
+            },
+            "RETURNING id",
+        )?;
+        statements.extend([reported, revoked, update]);
+    }
+    if statements.is_empty() {
         return Ok(Vec::new());
     }
-    let statements = found
-        .iter()
-        .map(|(hash, url)| {
-            db.prepare(format!(
-                "UPDATE api_keys SET \
-                   revoked_detail = CASE WHEN revoked_at IS NULL THEN ?2 ELSE revoked_detail END, \
-                   {REVOKE_ONCE} \
-                 WHERE key_hash = ?1 RETURNING id"
-            ))
-            .bind(&[
-                text(hash.as_str()),
-                optional_text(*url),
-                millis(now),
-                text(RevocationReason::Leaked.column()),
-            ])
-        })
-        .collect::<Result<Vec<_>>>()?;
     db.batch(statements)
         .await?
         .iter()
+        .skip(STATEMENTS_PER_KEY - 1)
+        .step_by(STATEMENTS_PER_KEY)
         .map(|result| Ok(!result.results::<serde_json::Value>()?.is_empty()))
         .collect()
 }
@@ -738,21 +986,166 @@ pub async fn revoke_client_key_by_hash(
     db: &D1Database,
     hash: &KeyHash,
     client_id: &ClientId,
+    meta: &ClientMeta,
     now: i64,
 ) -> Result<()> {
+    let statements = revocation_statements(
+        db,
+        "key_hash = ?1 AND source = 'oauth' AND oauth_client_id = ?2",
+        &[text(hash.as_str()), text(client_id.as_str())],
+        &Revocation {
+            reason: RevocationReason::Client,
+            detail: None,
+            meta,
+            now,
+        },
+        "",
+    )?;
+    db.batch(statements.into()).await?;
+    Ok(())
+}
+
+// ---- activity and the notice of automatic revocations ----------------------------------
+
+/// The columns every activity insert fills, in this order.
+const INSERT_ACTIVITY: &str = "INSERT INTO activity \
+     (id, user_id, kind, key_id, detail, ip, country, user_agent, created_at)";
+/// A new entry's id, made in SQL so that one statement can insert several entries.
+const NEW_ACTIVITY_ID: &str = "'act_' || lower(hex(randomblob(16)))";
+
+/// An event to record as it is.
+pub struct NewActivity<'a> {
+    pub user_id: &'a str,
+    pub kind: ActivityKind,
+    pub key_id: Option<&'a str>,
+    /// A JSON object: what the page needs to describe the event.
+    pub detail: Option<&'a serde_json::Value>,
+    pub meta: &'a ClientMeta,
+    pub now: i64,
+}
+
+/// The statement that records `entry`, to run alone or in the batch of the change it records.
+pub fn activity_statement(db: &D1Database, entry: &NewActivity<'_>) -> Result<D1PreparedStatement> {
+    let [ip, country, user_agent] = meta_values(entry.meta);
+    let detail = entry.detail.map(serde_json::Value::to_string);
     db.prepare(format!(
-        "UPDATE api_keys SET {REVOKE_ONCE} \
-         WHERE key_hash = ?1 AND source = 'oauth' AND oauth_client_id = ?2"
+        "{INSERT_ACTIVITY} VALUES ({NEW_ACTIVITY_ID}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     ))
     .bind(&[
-        text(hash.as_str()),
-        text(client_id.as_str()),
-        millis(now),
-        text(RevocationReason::Client.column()),
-    ])?
-    .run()
-    .await?;
-    Ok(())
+        text(entry.user_id),
+        text(entry.kind.as_str()),
+        optional_text(entry.key_id),
+        optional_text(detail.as_deref()),
+        ip,
+        country,
+        user_agent,
+        millis(entry.now),
+    ])
+}
+
+/// One page of a user's activity, newest first, as `GET /api/activity` shows it, and the
+/// cursor of the next page. D1 writes each entry's JSON itself (`json_object`, the time as
+/// RFC 3339 UTC like every time in the API) and the Worker passes it on: no row type,
+/// deserializer or serializer of its own, which keeps the activity log small in the bundle.
+/// The key an entry is about comes with its last 4 and label, as the key list shows them.
+pub async fn list_activity(
+    db: &D1Database,
+    user_id: &str,
+    after: Option<&Cursor>,
+) -> Result<(Vec<serde_json::Value>, Option<Cursor>)> {
+    let (after_at, after_id) = after.map_or((JsValue::NULL, JsValue::NULL), |cursor| {
+        (millis(cursor.created_at), text(&cursor.id))
+    });
+    let rows = db
+        .prepare(
+            "SELECT json_object( \
+               'id', a.id, \
+               'kind', a.kind, \
+               'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', a.created_at / 1000, 'unixepoch'), \
+               'ip', a.ip, \
+               'country', a.country, \
+               'user_agent', a.user_agent, \
+               'key', CASE WHEN k.id IS NULL THEN NULL \
+                 ELSE json_object('id', k.id, 'last4', k.last4, 'label', k.label) END, \
+               'detail', json(COALESCE(a.detail, '{}')) \
+             ), a.created_at || '.' || a.id \
+             FROM activity a \
+             LEFT JOIN api_keys k ON k.id = a.key_id AND k.user_id = a.user_id \
+             WHERE a.user_id = ?1 AND (?2 IS NULL \
+               OR (a.created_at <= ?2 AND (a.created_at < ?2 OR a.id < ?3))) \
+             ORDER BY a.created_at DESC, a.id DESC LIMIT ?4",
+        )
+        .bind(&[
+            text(user_id),
+            after_at,
+            after_id,
+            count(activity::PAGE_SIZE + 1),
+        ])?
+        .raw_js_value()
+        .await?;
+    let corrupt = || worker::Error::RustError("an activity row D1 could not describe".into());
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let row = Array::from(&row);
+        let entry: serde_json::Value =
+            serde_json::from_str(&row.get(0).as_string().ok_or_else(corrupt)?)?;
+        let cursor = row
+            .get(1)
+            .as_string()
+            .and_then(|cursor| Cursor::decode(&cursor, "act_"))
+            .ok_or_else(corrupt)?;
+        entries.push((entry, cursor));
+    }
+    let (page, next) =
+        listing::split_page(entries, activity::PAGE_SIZE, |(_, cursor)| cursor.clone());
+    Ok((page.into_iter().map(|(entry, _)| entry).collect(), next))
+}
+
+/// The most keys the notice of automatic revocations lists (and one dismissal names).
+pub const MAX_NOTICE_KEYS: usize = 100;
+
+/// The user's keys revoked automatically (any reason but `user`) whose notice they have not
+/// dismissed, most recently revoked first.
+pub async fn unseen_automatic_revocations(
+    db: &D1Database,
+    user_id: &str,
+) -> Result<Vec<KeyRecord>> {
+    let rows: Vec<KeyRow> = db
+        .prepare(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 \
+             AND revoked_reason <> 'user' AND revocation_seen_at IS NULL \
+             ORDER BY revoked_at DESC LIMIT ?2"
+        ))
+        .bind(&[text(user_id), count(MAX_NOTICE_KEYS)])?
+        .all()
+        .await?
+        .results()?;
+    Ok(rows.into_iter().map(KeyRecord::from).collect())
+}
+
+/// Marks the notices of these of the user's keys as seen; the ids of other users' keys and
+/// of keys not revoked automatically change nothing. How many notices were dismissed.
+pub async fn dismiss_revocation_notices(
+    db: &D1Database,
+    user_id: &str,
+    key_ids: &[KeyId],
+    now: i64,
+) -> Result<usize> {
+    let ids: Vec<&str> = key_ids.iter().map(KeyId::as_str).collect();
+    let result = db
+        .prepare(
+            "UPDATE api_keys SET revocation_seen_at = ?2 WHERE user_id = ?1 \
+             AND revoked_reason <> 'user' AND revocation_seen_at IS NULL \
+             AND id IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(&[
+            text(user_id),
+            millis(now),
+            text(&serde_json::to_string(&ids)?),
+        ])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|meta| meta.changes).unwrap_or(0))
 }
 
 // ---- scheduled cleanup ------------------------------------------------------------------
@@ -763,9 +1156,12 @@ pub const CODE_RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 pub const UNUSED_CLIENT_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 /// What the scheduled cleanup removes, in one transaction: codes expired a day ago,
-/// expired sessions, rate-limit counters past their windows, and OAuth clients (registered
-/// or known by a document) with no active key and no use for 90 days.
+/// expired sessions, rate-limit counters past their windows, OAuth clients (registered
+/// or known by a document) with no active key and no use for 90 days, and every client
+/// address older than 90 days: activity entries, sign-in addresses, and where a key was
+/// last used from.
 pub async fn clean_up(db: &D1Database, now: i64) -> Result<()> {
+    let addresses_before = millis(now - activity::RETENTION_MS);
     let statements = vec![
         db.prepare("DELETE FROM oauth_codes WHERE expires_at < ?1")
             .bind(&[millis(now - CODE_RETENTION_MS)])?,
@@ -779,6 +1175,19 @@ pub async fn clean_up(db: &D1Database, now: i64) -> Result<()> {
                WHERE k.oauth_client_id = oauth_clients.id AND k.revoked_at IS NULL)",
         )
         .bind(&[millis(now - UNUSED_CLIENT_RETENTION_MS)])?,
+        db.prepare("DELETE FROM activity WHERE created_at < ?1")
+            .bind(std::slice::from_ref(&addresses_before))?,
+        db.prepare("DELETE FROM sign_in_addresses WHERE last_seen_at < ?1")
+            .bind(std::slice::from_ref(&addresses_before))?,
+        // A scan of api_keys, hourly: an index on last_used_at would cost a write on every
+        // use of a key instead.
+        db.prepare(
+            "UPDATE api_keys SET last_used_ip = NULL, last_used_country = NULL, \
+               last_used_user_agent = NULL WHERE last_used_at < ?1 \
+             AND (last_used_ip IS NOT NULL OR last_used_country IS NOT NULL \
+               OR last_used_user_agent IS NOT NULL)",
+        )
+        .bind(std::slice::from_ref(&addresses_before))?,
     ];
     db.batch(statements).await?;
     Ok(())

@@ -14,6 +14,7 @@ use super::request::{
 };
 use super::response::{json_response, redirect};
 use crate::accounts::{Email, Role, User};
+use crate::activity::ClientMeta;
 use crate::auth::{now_ms, signed_in_user};
 use crate::credentials::{clear_session_cookie, SessionToken, SESSION_TTL_SECONDS};
 use crate::crypto::random_hex;
@@ -21,7 +22,7 @@ use crate::error::AppError;
 use crate::next_path::{safe_next_path, DEFAULT_NEXT};
 use crate::oauth::form;
 use crate::password::{self, Password, PasswordError};
-use crate::store;
+use crate::store::{self, NewSession};
 use crate::throttle;
 
 /// What a sign-in or sign-up form sent.
@@ -99,13 +100,14 @@ pub async fn login(req: Request, deps: &Deps) -> Result<Response, AppError> {
 
 async fn sign_in_or_up(mut req: Request, deps: &Deps, page: Page) -> Result<Response, AppError> {
     require_same_origin(&req, deps)?;
+    let meta = deps.request.client_meta(&req);
     let submitted = read_submitted(&mut req).await?;
     let outcome = match page {
         Page::SignUp => create_account(deps, &submitted).await,
         Page::SignIn => check_credentials(deps, &submitted).await,
     };
     let outcome = match outcome {
-        Ok(user) => start_session(deps, &user)
+        Ok(user) => start_session(deps, &user, &meta, matches!(page, Page::SignIn))
             .await
             .map(|cookie| (user, cookie)),
         Err(error) => Err(error),
@@ -208,16 +210,27 @@ async fn check_credentials(deps: &Deps, submitted: &Submitted) -> Result<User, A
     Ok(user)
 }
 
-/// Starts a session for `user`; the `Set-Cookie` value that carries it.
-async fn start_session(deps: &Deps, user: &User) -> Result<String, AppError> {
+/// Starts a session for `user`; the `Set-Cookie` value that carries it. The address it
+/// comes from is remembered for the account; a sign-in from one the account has not used
+/// lately is an activity entry.
+async fn start_session(
+    deps: &Deps,
+    user: &User,
+    meta: &ClientMeta,
+    is_sign_in: bool,
+) -> Result<String, AppError> {
     let token = SessionToken::generate();
     let now = now_ms();
     store::create_session(
         &deps.db()?,
-        &token.hash(),
-        &user.id,
-        now,
-        now + SESSION_TTL_SECONDS * 1000,
+        &NewSession {
+            token_hash: &token.hash(),
+            user_id: &user.id,
+            now,
+            expires_at: now + SESSION_TTL_SECONDS * 1000,
+            meta,
+            is_sign_in,
+        },
     )
     .await?;
     Ok(token.set_cookie(deps.request.is_https()))

@@ -4,8 +4,10 @@
 
 use std::cell::RefCell;
 
+use worker::js_sys::Reflect;
 use worker::{Env, Request};
 
+use crate::activity::ClientMeta;
 use crate::error::AppError;
 use crate::public_origin::PublicOrigin;
 
@@ -15,6 +17,8 @@ pub struct RequestContext {
     /// Absent only locally (`wrangler dev` without the header), where all such requests
     /// share one budget.
     client_address: String,
+    /// The same header as it came, `None` when it was absent.
+    client_ip: Option<String>,
     /// The id of the key a bearer request was accepted with, for the log line.
     key_id: RefCell<Option<String>>,
 }
@@ -26,13 +30,11 @@ impl RequestContext {
         let configured = env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string());
         let origin = PublicOrigin::for_request(configured.as_deref(), &req.url()?)
             .map_err(AppError::MisdirectedRequest)?;
-        let client_address = req
-            .headers()
-            .get("CF-Connecting-IP")?
-            .unwrap_or_else(|| "unknown".to_owned());
+        let client_ip = req.headers().get("CF-Connecting-IP")?;
         Ok(RequestContext {
             origin,
-            client_address,
+            client_address: client_ip.clone().unwrap_or_else(|| "unknown".to_owned()),
+            client_ip,
             key_id: RefCell::new(None),
         })
     }
@@ -48,6 +50,19 @@ impl RequestContext {
 
     pub fn client_address(&self) -> &str {
         &self.client_address
+    }
+
+    /// Where the request came from, for the activity log and a key's last use. Read when
+    /// asked for (a header and `request.cf`), so paths that record nothing pay nothing.
+    /// `ClientMeta::new` drops wrangler dev's placeholder country.
+    pub fn client_meta(&self, req: &Request) -> ClientMeta {
+        let ip = self.client_ip.as_deref();
+        let country = Reflect::get(req.inner(), &"cf".into())
+            .and_then(|cf| Reflect::get(&cf, &"country".into()))
+            .ok()
+            .and_then(|country| country.as_string());
+        let user_agent = req.headers().get("User-Agent").ok().flatten();
+        ClientMeta::new(ip, country.as_deref(), user_agent.as_deref())
     }
 
     pub fn record_key(&self, key_id: &str) {

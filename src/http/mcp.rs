@@ -4,7 +4,7 @@
 //! The `last_used_at` write happens after the response, at most once a minute per key.
 
 use serde_json::Value;
-use worker::{Context, Method, Request, Response, Result};
+use worker::{Method, Request, Response, Result};
 
 use super::request::{read_body, require_json_content_type, Deps};
 use super::response::{error_response, json_response, set_security_headers};
@@ -69,7 +69,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
         return Err(AppError::MethodNotAllowed("POST".into()).into());
     }
-    record_use(&db, &caller, &deps.ctx)?;
+    record_use(&db, &req, &caller, deps)?;
     let version = protocol_version_header(&req)?;
     require_json_content_type(&req)?;
 
@@ -171,17 +171,19 @@ fn protocol_version_header(req: &Request) -> std::result::Result<Option<String>,
     }
 }
 
-/// Updates `last_used_at` after the response is sent, and only when the stored value is
-/// more than a minute old, so most requests write nothing.
-fn record_use(db: &worker::D1Database, caller: &Caller, ctx: &Context) -> Result<()> {
+/// Updates `last_used_at`, and where the use came from, after the response is sent, and
+/// only when the stored value is more than a minute old: most requests write nothing, and
+/// read nothing for it either (the user agent and `request.cf` are read only for a write).
+fn record_use(db: &worker::D1Database, req: &Request, caller: &Caller, deps: &Deps) -> Result<()> {
     let now = now_ms();
     let stale = caller
         .key
         .last_used_at
         .is_none_or(|last| now - last >= store::LAST_USED_RESOLUTION_MS);
     if stale {
-        let statement = store::touch_key(db, &caller.key.id, now)?;
-        ctx.wait_until(async move {
+        let meta = deps.request.client_meta(req);
+        let statement = store::touch_key(db, &caller.key.id, &meta, now)?;
+        deps.ctx.wait_until(async move {
             let _ = statement.run().await;
         });
     }

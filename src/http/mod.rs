@@ -99,6 +99,9 @@ async fn dispatch(req: Request, routing: &Routing<'_>, deps: &Deps) -> Result<Re
         Endpoint::MintKey => api_keys::mint(req, deps).await,
         Endpoint::RevokeKey => api_keys::revoke(req, deps, param.unwrap_or_default()).await,
         Endpoint::AuthPage => pages::static_page(req, deps).await,
+        Endpoint::Activity => api_keys::activity(req, deps).await,
+        Endpoint::RevocationNotice => api_keys::revocation_notice(req, deps).await,
+        Endpoint::DismissRevocationNotice => api_keys::dismiss_revocation_notice(req, deps).await,
         Endpoint::LeakReport => leaks::github_report(req, deps).await,
         Endpoint::BenchLookup if bench::enabled(&deps.env) => {
             bench::d1_lookup(req, &deps.env).await

@@ -22,6 +22,7 @@ use super::request::{
     optional_string, read_body, read_json_object, require_same_origin, required_string, Deps,
 };
 use super::response::{json_response, redirect, set_security_headers};
+use crate::activity::ActivityKind;
 use crate::auth::{now_ms, signed_in_session};
 use crate::crypto::constant_time_eq;
 use crate::error::AppError;
@@ -42,7 +43,10 @@ use crate::oauth::token::{
     TOKEN_RESPONSE_HEADERS,
 };
 use crate::oauth::{form, pkce::CodeChallenge};
-use crate::store::{self, NewClient, NewCode, NewKey, OAuthClient, MAX_ACTIVE_KEYS_PER_USER};
+use crate::store::{
+    self, NewActivity, NewClient, NewCode, NewKey, OAuthClient, Revocation,
+    MAX_ACTIVE_KEYS_PER_USER,
+};
 use crate::throttle;
 
 /// Where `GET /oauth/authorize` sends the browser once the request checks out.
@@ -340,8 +344,10 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
     };
     let query = optional_string(&body, "request")?.unwrap_or_default();
     let origin = deps.origin();
-    let request = match check_request(&form::parse(query), deps, origin).await {
-        Ok(checked) => checked.request,
+    let Checked {
+        client, request, ..
+    } = match check_request(&form::parse(query), deps, origin).await {
+        Ok(checked) => checked,
         Err(failure) => {
             return failure.respond(|error| invalid_authorization_request(&error, origin))
         }
@@ -351,10 +357,28 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
     }
     attempt.refund(&db).await?;
 
-    // The user has decided: from here on the answer goes back to the client.
+    // The user has decided: from here on the answer goes back to the client. The decision
+    // is an activity entry, with the client as the consent page named it.
+    let now = now_ms();
+    let meta = deps.request.client_meta(&req);
+    let detail = json!({
+        "client_id": client.id.as_str(),
+        "client_name": client.client_name,
+    });
+    let decision = NewActivity {
+        user_id: &user.id,
+        kind: if approve {
+            ActivityKind::ConsentApproved
+        } else {
+            ActivityKind::ConsentDenied
+        },
+        key_id: None,
+        detail: Some(&detail),
+        meta: &meta,
+        now,
+    };
     let redirect_to = if approve {
         let code = AuthorizationCode::generate();
-        let now = now_ms();
         let stored = StoredCode::for_request(&request, now);
         store::insert_code(
             &db,
@@ -369,6 +393,7 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
                 now,
                 expires_at: stored.expires_at_ms,
             },
+            &decision,
         )
         .await?;
         code_redirect_url(
@@ -378,6 +403,7 @@ pub async fn consent_decision(mut req: Request, deps: &Deps) -> Result<Response,
             origin,
         )
     } else {
+        store::activity_statement(&db, &decision)?.run().await?;
         error_redirect_url(
             &request.redirect_uri,
             AuthorizeErrorCode::AccessDenied,
@@ -489,9 +515,16 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
     let count = store::count_exchange(&db, &code_hash, &client.id)
         .await?
         .ok_or_else(refused)?;
+    let meta = deps.request.client_meta(req);
     if count.exchanges > 1 {
         if let Some(key_id) = &count.key_id {
-            store::revoke_key_by_id(&db, key_id, now, RevocationReason::CodeReplay).await?;
+            let revocation = Revocation {
+                reason: RevocationReason::CodeReplay,
+                detail: None,
+                meta: &meta,
+                now,
+            };
+            store::revoke_key_by_id(&db, key_id, &revocation).await?;
         }
         return Err(refused().into());
     }
@@ -515,6 +548,7 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
             now,
         },
         &code_hash,
+        &meta,
     )
     .await?;
     if !minted {
@@ -554,7 +588,8 @@ async fn revocation(req: &mut Request, deps: &Deps) -> Result<(), Failure<OAuthE
     let db = deps.db()?;
     let client = authenticated_client(&db, &presented).await?;
     if let Some(key) = ApiKey::parse(&revocation.token) {
-        store::revoke_client_key_by_hash(&db, &key.hash(), &client.id, now_ms()).await?;
+        let meta = deps.request.client_meta(req);
+        store::revoke_client_key_by_hash(&db, &key.hash(), &client.id, &meta, now_ms()).await?;
     }
     Ok(())
 }

@@ -25,6 +25,13 @@ impl Deps {
     }
 }
 
+/// The query string's parameters, decoded, in order.
+pub fn query_params(req: &Request) -> Result<Vec<(String, String)>, AppError> {
+    Ok(crate::oauth::form::parse(
+        req.url()?.query().unwrap_or_default(),
+    ))
+}
+
 /// State-changing portal calls must come from our own pages. A browser always sends
 /// `Origin` on a POST; tools like curl send none and carry no ambient cookie risk.
 pub fn require_same_origin(req: &Request, deps: &Deps) -> Result<(), AppError> {

@@ -172,8 +172,10 @@ fn key_records_serialise_with_status_and_rfc3339_times() {
         source: Source::Portal,
         created_at: 0,
         last_used_at: None,
+        last_used_from: ClientMeta::default(),
         revoked_at: None,
         revoked_reason: None,
+        revoked_detail: None,
     };
     let active = record.to_json();
     assert_eq!(active["status"], "active");
@@ -186,6 +188,53 @@ fn key_records_serialise_with_status_and_rfc3339_times() {
     assert_eq!(revoked["status"], "revoked");
     assert_eq!(revoked["revoked_at"], "1970-01-01T00:01:00Z");
     assert_eq!(revoked["revoked_reason"], "replaced");
+    assert!(revoked["revoked_detail"].is_null());
+}
+
+fn leaked_key(reason: RevocationReason) -> KeyRecord {
+    KeyRecord {
+        id: "key_1".into(),
+        label: None,
+        last4: "a1b2".into(),
+        source: Source::Portal,
+        created_at: 0,
+        last_used_at: Some(30_000),
+        last_used_from: ClientMeta::new(Some("203.0.113.9"), Some("NZ"), Some("curl/8.5.0")),
+        revoked_at: Some(60_000),
+        revoked_reason: Some(reason),
+        revoked_detail: Some("https://github.com/ada/dotfiles/blob/main/.env".into()),
+    }
+}
+
+#[test]
+fn a_leaked_key_names_where_it_was_found() {
+    let json = leaked_key(RevocationReason::Leaked).to_json();
+    assert_eq!(json["revoked_reason"], "leaked");
+    assert_eq!(
+        json["revoked_detail"],
+        "https://github.com/ada/dotfiles/blob/main/.env"
+    );
+}
+
+#[test]
+fn only_a_leak_shows_its_detail() {
+    for reason in RevocationReason::ALL {
+        if reason != RevocationReason::Leaked {
+            assert!(
+                leaked_key(reason).to_json()["revoked_detail"].is_null(),
+                "{reason:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_last_use_says_from_where_and_by_what_client() {
+    let json = leaked_key(RevocationReason::User).to_json();
+    assert_eq!(json["last_used_at"], "1970-01-01T00:00:30Z");
+    assert_eq!(json["last_used_ip"], "203.0.113.9");
+    assert_eq!(json["last_used_country"], "NZ");
+    assert_eq!(json["last_used_user_agent"], "curl/8.5.0");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 use super::*;
 use crate::accounts::Role;
-use crate::keys::Source;
+use crate::activity::ClientMeta;
+use crate::keys::{RevocationReason, Source};
 
 #[test]
 fn a_supported_version_is_echoed() {
@@ -97,8 +98,10 @@ fn whoami_names_the_user_role_and_calling_key_without_secrets() {
         source: Source::Portal,
         created_at: 0,
         last_used_at: None,
+        last_used_from: ClientMeta::default(),
         revoked_at: None,
         revoked_reason: None,
+        revoked_detail: None,
     };
     let result = whoami(&user, &key);
     let data = &result["structuredContent"];
@@ -108,6 +111,28 @@ fn whoami_names_the_user_role_and_calling_key_without_secrets() {
     assert_eq!(data["key"]["source"]["kind"], "portal");
     let text = result["content"][0]["text"].as_str().unwrap();
     assert_eq!(serde_json::from_str::<Value>(text).unwrap(), *data);
+}
+
+#[test]
+fn list_api_keys_says_why_and_when_each_key_was_revoked() {
+    let leaked = KeyRecord {
+        id: "key_1".into(),
+        label: None,
+        last4: "a1b2".into(),
+        source: Source::Portal,
+        created_at: 0,
+        last_used_at: None,
+        last_used_from: ClientMeta::default(),
+        revoked_at: Some(60_000),
+        revoked_reason: Some(RevocationReason::Leaked),
+        revoked_detail: Some("https://gist.github.com/ada/1".into()),
+    };
+    let result = list_api_keys(&[leaked]);
+    let key = &result["structuredContent"]["keys"][0];
+    assert_eq!(key["status"], "revoked");
+    assert_eq!(key["revoked_at"], "1970-01-01T00:01:00Z");
+    assert_eq!(key["revoked_reason"], "leaked");
+    assert_eq!(key["revoked_detail"], "https://gist.github.com/ada/1");
 }
 
 #[test]

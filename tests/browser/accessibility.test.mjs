@@ -95,7 +95,18 @@ describe('axe-core finds no violation', () => {
 
       await seedKeysOfEverySource(context);
       await visit(page, API_KEYS_PATH, '.key-row.is-revoked');
-      await check(`${API_KEYS_PATH} with active and revoked keys (${colorScheme})`);
+      await page.locator('#revocation-notice h2').waitFor();
+      await page.locator('#activity-list li').first().waitFor();
+      await check(`${API_KEYS_PATH} with active and revoked keys, the notice and activity (${colorScheme})`);
+      await page.getByRole('combobox', { name: 'Status' }).selectOption('revoked');
+      await page.getByRole('searchbox', { name: 'Search' }).fill('no such key');
+      await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+      await page.locator('#keys-count', { hasText: 'No keys match' }).waitFor();
+      await check(`${API_KEYS_PATH} with a search that finds nothing (${colorScheme})`);
+      await page.getByRole('combobox', { name: 'Status' }).selectOption('');
+      await page.getByRole('searchbox', { name: 'Search' }).fill('');
+      await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+      await page.locator('#keys-count', { hasText: 'Showing all' }).waitFor();
       await page.getByRole('button', { name: 'Mint new key' }).click();
       await page.locator('#reveal-secret').waitFor();
       await check(`${API_KEYS_PATH} with the new key's banner (${colorScheme})`);
@@ -121,15 +132,19 @@ describe('axe-core finds no violation', () => {
     }
     await seedKeysOfEverySource(context);
     await visit(page, API_KEYS_PATH, '.key-row.is-revoked');
+    await page.locator('#revocation-notice h2').waitFor();
+    await page.locator('#activity-list li').first().waitFor();
     await page.locator('details.card summary').click(); // its table is the widest thing on the page
     await check(`${API_KEYS_PATH} at 360 px`);
   }));
 });
 
 /**
- * Active and revoked keys from the portal, an OAuth client and a legacy import. The SQL
- * goes last: it blocks this process for a while, and a keep-alive connection the server
- * closes meanwhile must not be the next one an API request of the profile picks up.
+ * Active and revoked keys from the portal, an OAuth client and a legacy import, revoked for
+ * every reason (a leak and a replaced connection make the notice of automatic revocations
+ * show), and a key last used from a known place. The SQL goes last: it blocks this process
+ * for a while, and a keep-alive connection the server closes meanwhile must not be the next
+ * one an API request of the profile picks up.
  */
 async function seedKeysOfEverySource(context) {
   await mintInContext(context, 'Production deploy job');
@@ -140,5 +155,11 @@ async function seedKeysOfEverySource(context) {
     { last4: 'a0a0', label: 'OAuth: Claude', source: 'oauth', clientId: 'dcr_0123abcd', createdAt: now - 7_200_000, lastUsedAt: now - 60_000 },
     { last4: 'b0b0', label: 'OAuth: VS Code', source: 'oauth', clientId: 'dcr_4567ef01', createdAt: now - 9_000_000, revokedAt: now - 3_600_000 },
     { last4: 'c0c0', createdAt: now - 86_400_000, revokedAt: now - 80_000_000 },
+    {
+      last4: 'd0d0', label: 'CI deploy', source: 'portal', createdAt: now - 9_500_000, revokedAt: now - 600_000,
+      revokedReason: 'leaked', revokedDetail: 'https://github.com/ada/dotfiles/blob/main/.env',
+      lastUsedAt: now - 900_000, lastUsedIp: '203.0.113.7', lastUsedCountry: 'DE', lastUsedUserAgent: 'curl/8.5.0',
+    },
+    { last4: 'e0e0', label: 'OAuth: Claude', source: 'oauth', clientId: 'dcr_0123abcd', createdAt: now - 9_800_000, revokedAt: now - 7_000_000, revokedReason: 'replaced' },
   ]);
 }

@@ -97,13 +97,19 @@ describe('the API keys page', () => {
       assert.equal(listed.status, 200, listed.text);
       assert.ok(listed.body.result.tools.length > 0);
 
-      // Last used appears after a reload (written after the response, so poll).
+      // Last used appears after a reload (written after the response, so poll), with where
+      // the request came from: the client's address, country and user agent. The test
+      // client sends CF-Connecting-IP as Cloudflare's edge would, and under wrangler dev the
+      // edge's request.cf is a placeholder that says US.
       await eventually(async () => {
         await page.reload();
-        const cells = await cellTexts(keyRow(page, last4));
-        return cells[5] === 'just now';
+        const lastUsed = keyRow(page, last4).locator('td[data-column="Last used"]');
+        await lastUsed.waitFor();
+        return (await lastUsed.locator('time').count()) === 1 && (await lastUsed.locator('time').textContent()) === 'just now';
       }, 'Last used turns from Never into a relative time after /mcp accepted the key');
-      assert.match(await keyRow(page, last4).locator('td[data-column="Last used"] time').getAttribute('title'), /\d/);
+      const lastUsedCell = keyRow(page, last4).locator('td[data-column="Last used"]');
+      assert.match(await lastUsedCell.locator('time').getAttribute('title'), /\d/);
+      assert.match(await lastUsedCell.locator('.last-use-origin').textContent(), new RegExp(`^from ${client.address.replaceAll('.', '\\.')} \\(United States\\) · node$`));
       await page.evaluate(() => { window.__sameDocument = true; });
 
       // Revoke: Cancel first changes nothing.
@@ -142,7 +148,11 @@ describe('the API keys page', () => {
 
       // Revoked rows stay after a reload, dimmed.
       await page.reload();
-      assert.deepEqual((await cellTexts(keyRow(page, last4))).slice(0, 4), ['MacBook — local-dev script', `…${last4}`, 'Revoked', 'Portal']);
+      const afterReload = keyRow(page, last4);
+      const [label0, key0, , source0] = await cellTexts(afterReload);
+      assert.deepEqual([label0, key0, source0], ['MacBook — local-dev script', `…${last4}`, 'Portal']);
+      assert.equal(await afterReload.locator('.badge.is-revoked').textContent(), 'Revoked');
+      assert.equal(await afterReload.locator('.revocation').textContent(), 'Revoked by you · just now');
       assert.equal(await page.locator('#reveal').isVisible(), false);
       await assertClean(page, watcher);
     } finally {
@@ -371,7 +381,8 @@ describe('the API keys page', () => {
       'main h1', '.lede', '.help', '.reveal .warning', '#reveal-secret', '.copy-status', 'label',
       '.keys-table th', '.key-label', '.key-preview', '.badge.is-active', '.badge.is-revoked',
       '.badge.source-portal', 'button.primary', 'button.secondary', '.sidebar a', '.sidebar h2',
-      '.account-email', 'main a',
+      '.account-email', 'main a', '.revocation', '#keys-search', 'select', '.list-count',
+      '.activity-what', '.activity-meta',
     ];
     for (const { page } of [narrow, dark]) {
       await page.getByRole('button', { name: 'Copy' }).click();

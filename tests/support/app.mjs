@@ -70,7 +70,8 @@ export async function query(persistDir, sql) {
     );
     return JSON.parse(stdout)[0].results;
   } catch (error) {
-    throw new Error(`d1 execute failed:\n${error.stderr ?? error.message}`);
+    // wrangler writes its JSON error to stdout, and often nothing to stderr.
+    throw new Error(`d1 execute failed:\n${error.stderr || ''}${error.stdout || ''}${error.stderr || error.stdout ? '' : error.message}`);
   }
 }
 

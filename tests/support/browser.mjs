@@ -185,22 +185,44 @@ export async function revokeInContext(context, id) {
   assert.equal(response.status(), 200, await response.text());
 }
 
+/** The signed-in user of a browser context, as `GET /api/me` names it. */
+export async function contextUser(context) {
+  const { user } = await (await context.request.get(`${app.baseUrl}/api/me`)).json();
+  return user;
+}
+
+/** A value as an SQL literal, for the seeding helpers' statements. */
+export function sqlText(value) {
+  return value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`;
+}
+
+function sqlNumber(value) {
+  return value == null ? 'NULL' : String(Number(value));
+}
+
+/** Rows per INSERT: D1 refuses statements over 100 KB. */
+const ROWS_PER_STATEMENT = 200;
+
 /**
- * Stores keys for the context's user straight in D1, as an OAuth consent or a legacy
- * import would have: `{ last4, label, source, clientId, createdAt, lastUsedAt, revokedAt }`
- * (times in ms; a missing field is NULL).
+ * Stores keys for the context's user straight in D1, as an OAuth consent, a leak report or
+ * a legacy import would have: `{ last4, label, source, clientId, createdAt, lastUsedAt,
+ * lastUsedIp, lastUsedCountry, lastUsedUserAgent, revokedAt, revokedReason, revokedDetail }`
+ * (times in ms; a missing field is NULL). Any number of keys, a few hundred per statement.
  */
 export async function insertKeys(context, keys) {
-  const { user } = await (await context.request.get(`${app.baseUrl}/api/me`)).json();
+  const user = await contextUser(context);
   const hex = (bytes) => randomBytes(bytes).toString('hex');
-  const text = (value) => (value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`);
-  const number = (value) => (value == null ? 'NULL' : String(Number(value)));
   const rows = keys.map((key) => `(${[
-    text(`key_${hex(16)}`), text(user.id), text(hex(32)), text(key.last4), text(key.label), text(key.source),
-    text(key.clientId), number(key.createdAt), number(key.lastUsedAt), number(key.revokedAt),
+    sqlText(`key_${hex(16)}`), sqlText(user.id), sqlText(hex(32)), sqlText(key.last4), sqlText(key.label),
+    sqlText(key.source), sqlText(key.clientId), sqlNumber(key.createdAt), sqlNumber(key.lastUsedAt),
+    sqlText(key.lastUsedIp), sqlText(key.lastUsedCountry), sqlText(key.lastUsedUserAgent),
+    sqlNumber(key.revokedAt), sqlText(key.revokedReason), sqlText(key.revokedDetail),
   ].join(', ')})`);
-  await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at, last_used_at, revoked_at)
-    VALUES ${rows.join(', ')}`);
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id,
+      created_at, last_used_at, last_used_ip, last_used_country, last_used_user_agent, revoked_at, revoked_reason,
+      revoked_detail) VALUES ${rows.slice(start, start + ROWS_PER_STATEMENT).join(', ')}`);
+  }
 }
 
 /** The API keys page's row for the key ending in `last4`. */

@@ -82,6 +82,22 @@ export class Client {
   logout() { return this.request('POST', '/api/auth/logout'); }
   me() { return this.request('GET', '/api/me'); }
   listKeys() { return this.request('GET', '/api/keys'); }
+
+  /**
+   * Every key, following `next_cursor` page by page (the list pages beyond 50 keys): the
+   * last response, with `body.keys` holding all of them. A failing page is returned as it is.
+   */
+  async listAllKeys() {
+    const keys = [];
+    let cursor = null;
+    for (;;) {
+      const response = await this.request('GET', cursor ? `/api/keys?cursor=${encodeURIComponent(cursor)}` : '/api/keys');
+      if (response.status !== 200) return response;
+      keys.push(...response.body.keys);
+      cursor = response.body.next_cursor;
+      if (!cursor) return { ...response, body: { ...response.body, keys } };
+    }
+  }
   mint(label) { return this.request('POST', '/api/keys', { json: label === undefined ? {} : { label } }); }
   revoke(id) { return this.request('POST', `/api/keys/${encodeURIComponent(id)}/revoke`); }
 
