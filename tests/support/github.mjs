@@ -12,7 +12,7 @@
 
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 
-import { readResponse } from './client.mjs';
+import { clientAddress, readResponse } from './client.mjs';
 
 export const KEY_IDENTIFIER_HEADER = 'Github-Public-Key-Identifier';
 export const SIGNATURE_HEADER = 'Github-Public-Key-Signature';
@@ -93,11 +93,14 @@ export function reportBody(
   return JSON.stringify(tokens.map((token) => ({ token, type, url, source })));
 }
 
-/** POSTs a report to the Worker; `headers` from signReport, forgeReport, … or none. */
-export async function postReport(baseUrl, body, headers = {}) {
+/**
+ * POSTs a report to the Worker; `headers` from signReport, forgeReport, … or none. Each
+ * call comes from an address of its own unless `address` names one (the limit is per address).
+ */
+export async function postReport(baseUrl, body, headers = {}, { address = clientAddress() } = {}) {
   const response = await fetch(baseUrl + REPORT_PATH, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': address, ...headers },
     body,
   });
   return readResponse(response);
