@@ -11,8 +11,9 @@ import { query, runScript } from '../support/app.mjs';
 import { PASSWORD } from '../support/client.mjs';
 import {
   API_KEYS_PATH, app, assertClean, assertDarkBackground, contextUser, horizontalOverflow, insertKeys, keyRow,
-  openPage, screenshot, signUpInContext, sqlText, useAppAndBrowser,
+  mintInContext, openPage, screenshot, signUpInContext, sqlText, useAppAndBrowser,
 } from '../support/browser.mjs';
+import { githubSecretScanning, postReport, reportBody } from '../support/github.mjs';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,7 +21,9 @@ const DAY = 24 * HOUR;
 const LEAK_URL = 'https://github.com/ada/dotfiles/blob/main/.env';
 const OUTSIDE_LINK_REL = 'noopener noreferrer nofollow';
 
-useAppAndBrowser();
+// The test plays GitHub's secret scanning with keys of its own (tests/support/github.mjs).
+const github = githubSecretScanning();
+useAppAndBrowser(async () => {}, { vars: github.vars });
 
 /** The "why and when" line under a revoked row's badge. */
 function revocation(page, last4) {
@@ -75,6 +78,40 @@ describe('why each key was revoked', () => {
         'last used says from where and by which client',
       );
       await screenshot(page, 'api-keys-revocation-reasons.png', { fullPage: true });
+      await assertClean(page, watcher);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a key GitHub finds in public', () => {
+  test('is revoked by the signed report, and the page says where it was found', async () => {
+    const { context, page, watcher } = await openPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await signUpInContext(context);
+      const key = await mintInContext(context, 'Committed by mistake');
+      await page.goto(API_KEYS_PATH);
+      await keyRow(page, key.last4).waitFor();
+      assert.equal(await revocation(page, key.last4).count(), 0, 'active before the report');
+
+      const body = reportBody([key.secret], { url: LEAK_URL });
+      const report = await postReport(app.baseUrl, body, github.signReport(body));
+      assert.equal(report.status, 200, report.text);
+      assert.equal(report.body[0].label, 'true_positive');
+
+      await page.reload();
+      const notice = page.locator('#revocation-notice');
+      await notice.getByRole('heading', { name: 'A key was revoked automatically' }).waitFor();
+      assert.equal(
+        (await notice.locator('li').textContent()).trim(),
+        `…${key.last4} “Committed by mistake” — Found in public: ${LEAK_URL} · just now`,
+      );
+      assert.equal((await revocation(page, key.last4).textContent()).trim(), `Found in public: ${LEAK_URL} · just now`);
+      const reported = page.locator('#activity-list > li[data-kind="leak_reported"]');
+      await reported.waitFor();
+      assert.match(await reported.locator('.activity-meta').textContent(), /^just now · reported by GitHub secret scanning$/);
+      await screenshot(page, 'api-keys-leak-reported-by-github.png', { fullPage: true });
       await assertClean(page, watcher);
     } finally {
       await context.close();

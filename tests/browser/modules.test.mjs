@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
-  activityParts, countryName, isAutomatic, linkableUrl, origin, revocationParts,
+  activityParts, countryName, isAutomatic, linkableUrl, madeBy, origin, revocationParts,
 } from '../../portal/assets/js/describe.js';
 import { DEFAULT_NEXT, safeNextPath, signInUrl } from '../../portal/assets/js/next-path.js';
 import { relativeTime } from '../../portal/assets/js/time.js';
@@ -102,6 +102,13 @@ describe('activity entries', () => {
       ['Key ', { key: 'a1b2' }, ' “laptop”', ' reported', ' as leaked — ', 'Found in public: ', { link: 'https://gist.github.com/1' }]);
     assert.deepEqual(activityParts({ kind: 'new_address_sign_in', key: null, detail: {} }), ['Signed in from a new address']);
     assert.deepEqual(activityParts({ kind: 'something_new', key: null, detail: {} }), ['Account event']);
+  });
+
+  test('a change without an address says who made it', () => {
+    assert.equal(madeBy({ kind: 'leak_reported', detail: { url: 'https://gist.github.com/1' } }), 'reported by GitHub secret scanning');
+    assert.equal(madeBy({ kind: 'key_revoked', detail: { reason: 'leaked' } }), 'reported by GitHub secret scanning');
+    assert.equal(madeBy({ kind: 'key_revoked', detail: { reason: 'user' } }), 'made outside the portal, from no known address');
+    assert.equal(madeBy({ kind: 'role_changed', detail: null }), 'made outside the portal, from no known address');
   });
 
   test('where a request came from reads as address (country) · client', () => {

@@ -27,13 +27,14 @@ export let app;
 export let browser;
 
 /**
- * Starts a wrangler dev and Chromium before the file's tests, then runs `setUp` (what else
- * the file needs from the app); stops both after the tests. One hook does it all: Node 20
- * does not wait for one top-level `before` hook to finish before starting the next.
+ * Starts a wrangler dev (with `appOptions`, as spawnApp takes them) and Chromium before the
+ * file's tests, then runs `setUp` (what else the file needs from the app); stops both after
+ * the tests. One hook does it all: Node 20 does not wait for one top-level `before` hook to
+ * finish before starting the next.
  */
-export function useAppAndBrowser(setUp = async () => {}) {
+export function useAppAndBrowser(setUp = async () => {}, appOptions = {}) {
   before(async () => {
-    app = await spawnApp();
+    app = await spawnApp(appOptions);
     browser = await launchBrowser();
     await setUp();
   });

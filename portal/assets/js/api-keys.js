@@ -7,7 +7,7 @@
 // Every server string (labels, badges, messages, URLs) is rendered as text.
 
 import { api } from './api.js';
-import { activityParts, isAutomatic, origin, revocationParts } from './describe.js';
+import { activityParts, isAutomatic, madeBy, origin, revocationParts } from './describe.js';
 import { session, h, showProblem, showSignedOut } from './shell.js';
 import { relativeTime, exactTime } from './time.js';
 
@@ -615,7 +615,7 @@ function activityItem(entry) {
     h('p', { class: 'activity-meta' },
       timeElement(entry.created_at),
       ' · ',
-      from ? `from ${from}` : 'made outside the portal, from no known address'),
+      from ? `from ${from}` : madeBy(entry)),
   );
 }
 

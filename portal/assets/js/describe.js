@@ -85,6 +85,16 @@ export function activityParts(entry) {
   }
 }
 
+/**
+ * Who made a change whose request carried no address: GitHub's secret scanning for a leak
+ * report and the revocation it caused, the database for anything else (a role set with
+ * scripts/set-role.mjs).
+ */
+export function madeBy(entry) {
+  const leak = entry.kind === 'leak_reported' || (entry.kind === 'key_revoked' && entry.detail?.reason === 'leaked');
+  return leak ? 'reported by GitHub secret scanning' : 'made outside the portal, from no known address';
+}
+
 const regions = new Intl.DisplayNames(['en'], { type: 'region' });
 
 /** "Germany" for "DE"; Cloudflare's "T1" is Tor. Unknown codes stay as they are. */
