@@ -152,7 +152,7 @@ describe('nothing anonymous grows D1 without bound', () => {
 
   test('a user keeps at most 500 active keys', async () => {
     const user = await signedUpClient(app.baseUrl, 'hoarder');
-    const values = Array.from({ length: 499 }, (_, index) => `('key_cap${String(index).padStart(28, '0')}', '${user.user.id}', 'caphash${user.user.id}${index}', 'c${String(index % 1000).padStart(3, '0')}', NULL, 'portal', NULL, ${Date.now() - 1000})`);
+    const values = Array.from({ length: 499 }, (_, index) => `('key_c0ffee${index.toString(16).padStart(26, '0')}', '${user.user.id}', 'caphash${user.user.id}${index}', 'c${String(index % 1000).padStart(3, '0')}', NULL, 'portal', NULL, ${Date.now() - 1000})`);
     await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id, created_at) VALUES ${values.join(', ')}`);
     assert.equal((await user.mint('the 500th')).status, 201);
     const refused = await user.mint('the 501st');
