@@ -1,4 +1,28 @@
-//! Account rules: email addresses and roles. Pure, unit-tested on the host.
+//! Account rules: user ids, email addresses and roles. Pure, unit-tested on the host.
+
+use crate::crypto::random_hex;
+
+const USER_ID_PREFIX: &str = "usr_";
+
+/// A user's id: `usr_` and 32 lowercase hex characters, made once at sign-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn generate() -> Self {
+        UserId(format!("{USER_ID_PREFIX}{}", random_hex::<16>()))
+    }
+
+    /// An id as D1 holds it. Only [`UserId::generate`] writes ids there, so it is taken as
+    /// it is: the store hands out domain types, and nothing parses what it returned again.
+    pub fn from_stored(id: String) -> Self {
+        UserId(id)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// An email address as an account name: trimmed, lowercased (so uniqueness is
 /// case-insensitive), with one `@`, a dotted domain, and nothing invisible in it.
@@ -17,6 +41,11 @@ impl Email {
             && domain.split('.').all(|label| !label.is_empty())
             && !email.chars().any(|c| c.is_whitespace() || c.is_control());
         well_formed.then_some(Email(email))
+    }
+
+    /// An address as D1 holds it: it went through [`Email::parse`] on its way in.
+    pub fn from_stored(email: String) -> Self {
+        Email(email)
     }
 
     pub fn as_str(&self) -> &str {
@@ -51,14 +80,18 @@ impl Role {
 /// A portal user as the API and the MCP tools show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub id: String,
-    pub email: String,
+    pub id: UserId,
+    pub email: Email,
     pub role: Role,
 }
 
 impl User {
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "id": self.id, "email": self.email, "role": self.role.as_str() })
+        serde_json::json!({
+            "id": self.id.as_str(),
+            "email": self.email.as_str(),
+            "role": self.role.as_str(),
+        })
     }
 }
 

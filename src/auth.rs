@@ -4,7 +4,7 @@
 use worker::{D1Database, Date, Request};
 
 use crate::accounts::User;
-use crate::credentials::{parse_bearer, Bearer, SessionToken};
+use crate::credentials::{parse_bearer, Bearer, SessionHash, SessionToken};
 use crate::error::AppError;
 use crate::keys::{ApiKey, KeyRecord};
 use crate::store;
@@ -25,7 +25,7 @@ pub async fn signed_in_session(
     req: &Request,
     db: &D1Database,
     https: bool,
-) -> Result<(User, String), AppError> {
+) -> Result<(User, SessionHash), AppError> {
     let cookie = req.headers().get("Cookie")?;
     let token =
         SessionToken::from_cookie_header(cookie.as_deref(), https).ok_or(AppError::NotSignedIn)?;

@@ -1,7 +1,7 @@
 //! Reading credentials out of request headers: the bearer token of `/mcp` and the portal's
 //! session cookie. Pure string rules, unit-tested on the host.
 
-use crate::crypto::{is_lower_hex, random_hex, sha256_hex};
+use crate::crypto::{is_lower_hex, random_hex, Sha256Hex};
 
 /// What an `Authorization` header holds, as far as bearer authentication is concerned.
 #[derive(Debug, PartialEq, Eq)]
@@ -61,6 +61,9 @@ pub const SESSION_TTL_SECONDS: i64 = 30 * 24 * 60 * 60;
 /// The database stores its SHA-256.
 pub struct SessionToken(String);
 
+/// What D1 holds of a session token.
+pub type SessionHash = Sha256Hex<SessionToken>;
+
 impl SessionToken {
     pub fn generate() -> Self {
         SessionToken(random_hex::<32>())
@@ -83,8 +86,8 @@ impl SessionToken {
         is_lower_hex(value, 64).then(|| SessionToken(value.to_owned()))
     }
 
-    pub fn hash(&self) -> String {
-        sha256_hex(self.0.as_bytes())
+    pub fn hash(&self) -> SessionHash {
+        Sha256Hex::of(self.0.as_bytes())
     }
 
     /// The `Set-Cookie` value that stores this session in the browser.

@@ -1,6 +1,9 @@
 //! Small cryptographic helpers shared by keys, sessions and OAuth codes.
 //! Pure: no `worker` types, so everything here unit-tests on the host.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use sha2::{Digest, Sha256};
 
 /// `N` bytes from the platform CSPRNG (`crypto.getRandomValues` inside workerd).
@@ -32,6 +35,40 @@ pub fn hex(bytes: &[u8]) -> String {
 /// SHA-256 of `input`, as 64 lowercase hex characters.
 pub fn sha256_hex(input: &[u8]) -> String {
     hex(&Sha256::digest(input))
+}
+
+/// SHA-256 of a secret, as 64 lowercase hex characters: what D1 holds instead of the secret.
+/// `Of` names the secret, so a session's hash cannot be passed where a code's belongs.
+pub struct Sha256Hex<Of>(String, PhantomData<fn() -> Of>);
+
+impl<Of> Sha256Hex<Of> {
+    /// The hash of the secret `Of` whose bytes are `secret`; only that type's `hash()` calls it.
+    pub fn of(secret: &[u8]) -> Self {
+        Sha256Hex(sha256_hex(secret), PhantomData)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Hashes are not secrets: Debug shows them, and they compare by value.
+impl<Of> fmt::Debug for Sha256Hex<Of> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256Hex({})", self.0)
+    }
+}
+
+impl<Of> Clone for Sha256Hex<Of> {
+    fn clone(&self) -> Self {
+        Sha256Hex(self.0.clone(), PhantomData)
+    }
+}
+
+impl<Of> PartialEq for Sha256Hex<Of> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
 }
 
 /// Raw SHA-256 of `input`.

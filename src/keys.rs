@@ -84,6 +84,12 @@ impl KeyId {
         is_lower_hex(hex_part, 32).then(|| KeyId(candidate.to_owned()))
     }
 
+    /// An id as D1 holds it. Only [`KeyId::generate`] writes ids there, so it is taken as it
+    /// is: the store hands out domain types, and nothing parses what it returned again.
+    pub fn from_stored(id: String) -> Self {
+        KeyId(id)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -228,7 +234,7 @@ impl RevocationReason {
 /// A key as stored and listed: everything but the secret, which is never stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyRecord {
-    pub id: String,
+    pub id: KeyId,
     pub label: Option<String>,
     pub last4: String,
     pub source: Source,
@@ -251,7 +257,7 @@ impl KeyRecord {
     /// The shape of a key in `GET /api/keys`, the mint response and the MCP tools.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
-            "id": self.id,
+            "id": self.id.as_str(),
             "label": self.label,
             "last4": self.last4,
             "status": if self.is_active() { "active" } else { "revoked" },

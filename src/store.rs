@@ -5,11 +5,14 @@ use wasm_bindgen::JsValue;
 use worker::js_sys::Array;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use crate::accounts::{Email, Role, User};
+use crate::accounts::{Email, Role, User, UserId};
 use crate::activity::{self, ActivityKind, ClientMeta};
+use crate::credentials::SessionHash;
 use crate::keys::{KeyHash, KeyId, KeyRecord, Label, RevocationReason, Source};
 use crate::listing::{self, Cursor, KeyQuery, SourceFilter, StatusFilter};
-use crate::oauth::registration::{ClientId, TokenEndpointAuthMethod};
+use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::registration::{ClientId, ClientSecretHash, TokenEndpointAuthMethod};
+use crate::oauth::token::{CodeHash, StoredCode};
 
 /// How often `last_used_at` is rewritten at most, per key.
 pub const LAST_USED_RESOLUTION_MS: i64 = 60_000;
@@ -69,8 +72,8 @@ impl UserRow {
             worker::Error::RustError(format!("unknown role in users row {}", self.id))
         })?;
         Ok(User {
-            id: self.id,
-            email: self.email,
+            id: UserId::from_stored(self.id),
+            email: Email::from_stored(self.email),
             role,
         })
     }
@@ -97,7 +100,7 @@ impl From<KeyRow> for KeyRecord {
     fn from(row: KeyRow) -> Self {
         KeyRecord {
             source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
-            id: row.id,
+            id: KeyId::from_stored(row.id),
             label: row.label,
             last4: row.last4,
             created_at: row.created_at,
@@ -131,7 +134,7 @@ const KEY_ORDER: &str = "ORDER BY created_at DESC, id DESC";
 /// Inserts a user; `false` when the email is already registered (in any letter case).
 pub async fn create_user(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
     email: &Email,
     password_hash: &str,
     now: i64,
@@ -142,7 +145,7 @@ pub async fn create_user(
              VALUES (?1, ?2, ?3, 'member', ?4) ON CONFLICT (email) DO NOTHING",
         )
         .bind(&[
-            text(user_id),
+            text(user_id.as_str()),
             text(email.as_str()),
             text(password_hash),
             millis(now),
@@ -181,8 +184,8 @@ pub async fn find_login(db: &D1Database, email: &Email) -> Result<Option<(User, 
 
 /// A session about to start.
 pub struct NewSession<'a> {
-    pub token_hash: &'a str,
-    pub user_id: &'a str,
+    pub token_hash: &'a SessionHash,
+    pub user_id: &'a UserId,
     pub now: i64,
     pub expires_at: i64,
     /// Where the request came from; its address is remembered for the account.
@@ -201,8 +204,8 @@ pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
         )
         .bind(&[
-            text(session.token_hash),
-            text(session.user_id),
+            text(session.token_hash.as_str()),
+            text(session.user_id.as_str()),
             millis(session.now),
             millis(session.expires_at),
         ])?;
@@ -213,11 +216,13 @@ pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result
               ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
         )
         .bind(&[
-            text(session.user_id),
+            text(session.user_id.as_str()),
             JsValue::from_f64(MAX_SESSIONS_PER_USER as f64),
         ])?;
     let mut statements = vec![insert, trim];
-    if let Some(address) = activity::address_hash(session.user_id, session.meta.ip.as_deref()) {
+    if let Some(address) =
+        activity::address_hash(session.user_id.as_str(), session.meta.ip.as_deref())
+    {
         let [ip, country, user_agent] = meta_values(session.meta);
         if session.is_sign_in {
             statements.push(
@@ -228,7 +233,7 @@ pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result
                     ActivityKind::NewAddressSignIn.as_str()
                 ))
                 .bind(&[
-                    text(session.user_id),
+                    text(session.user_id.as_str()),
                     text(&address),
                     ip,
                     country,
@@ -243,7 +248,11 @@ pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result
                  VALUES (?1, ?2, ?3) \
                  ON CONFLICT (user_id, address_hash) DO UPDATE SET last_seen_at = ?3",
             )
-            .bind(&[text(session.user_id), text(&address), millis(session.now)])?,
+            .bind(&[
+                text(session.user_id.as_str()),
+                text(&address),
+                millis(session.now),
+            ])?,
         );
     }
     db.batch(statements).await?;
@@ -253,7 +262,7 @@ pub async fn create_session(db: &D1Database, session: &NewSession<'_>) -> Result
 /// The signed-in user of an unexpired session, with their current role.
 pub async fn find_session_user(
     db: &D1Database,
-    token_hash: &str,
+    token_hash: &SessionHash,
     now: i64,
 ) -> Result<Option<User>> {
     let row: Option<UserRow> = db
@@ -261,15 +270,15 @@ pub async fn find_session_user(
             "SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ?1 AND s.expires_at > ?2",
         )
-        .bind(&[text(token_hash), millis(now)])?
+        .bind(&[text(token_hash.as_str()), millis(now)])?
         .first(None)
         .await?;
     row.map(UserRow::into_user).transpose()
 }
 
-pub async fn delete_session(db: &D1Database, token_hash: &str) -> Result<()> {
+pub async fn delete_session(db: &D1Database, token_hash: &SessionHash) -> Result<()> {
     db.prepare("DELETE FROM sessions WHERE token_hash = ?1")
-        .bind(&[text(token_hash)])?
+        .bind(&[text(token_hash.as_str())])?
         .run()
         .await?;
     Ok(())
@@ -323,8 +332,8 @@ pub fn forget_attempts(db: &D1Database, bucket: &str) -> Result<D1PreparedStatem
 // ---- keys ---------------------------------------------------------------------------
 
 pub struct NewKey<'a> {
-    pub id: &'a str,
-    pub user_id: &'a str,
+    pub id: &'a KeyId,
+    pub user_id: &'a UserId,
     pub hash: &'a KeyHash,
     pub last4: &'a str,
     pub label: Option<&'a Label>,
@@ -352,7 +361,7 @@ pub async fn insert_key(db: &D1Database, key: &NewKey<'_>, meta: &ClientMeta) ->
 /// mint leaves no entry). It takes the key's owner and creation time from the key's row.
 fn minted_activity(
     db: &D1Database,
-    key_id: &str,
+    key_id: &KeyId,
     meta: &ClientMeta,
 ) -> Result<D1PreparedStatement> {
     let [ip, country, user_agent] = meta_values(meta);
@@ -361,7 +370,7 @@ fn minted_activity(
          created_at FROM api_keys WHERE id = ?1",
         ActivityKind::KeyMinted.as_str()
     ))
-    .bind(&[text(key_id), ip, country, user_agent])
+    .bind(&[text(key_id.as_str()), ip, country, user_agent])
 }
 
 /// True while the user (`?2`) has fewer active keys than the cap (`?10`).
@@ -370,28 +379,28 @@ const UNDER_KEY_CAP: &str =
 
 /// The ten parameters of an inserted key: the eight columns, the code it was minted from
 /// (`?9`, or NULL), and the cap on active keys (`?10`).
-fn key_values(key: &NewKey<'_>, code_hash: Option<&str>) -> [JsValue; 10] {
+fn key_values(key: &NewKey<'_>, code_hash: Option<&CodeHash>) -> [JsValue; 10] {
     [
-        text(key.id),
-        text(key.user_id),
+        text(key.id.as_str()),
+        text(key.user_id.as_str()),
         text(key.hash.as_str()),
         text(key.last4),
         optional_text(key.label.map(Label::as_str)),
         text(key.source.column()),
         optional_text(key.source.client_id()),
         millis(key.now),
-        optional_text(code_hash),
+        optional_text(code_hash.map(CodeHash::as_str)),
         JsValue::from_f64(MAX_ACTIVE_KEYS_PER_USER as f64),
     ]
 }
 
 /// Every key of a user, active and revoked, newest first.
-pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>> {
+pub async fn list_keys(db: &D1Database, user_id: &UserId) -> Result<Vec<KeyRecord>> {
     let rows: Vec<KeyRow> = db
         .prepare(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 {KEY_ORDER}"
         ))
-        .bind(&[text(user_id)])?
+        .bind(&[text(user_id.as_str())])?
         .all()
         .await?
         .results()?;
@@ -403,11 +412,11 @@ pub async fn list_keys(db: &D1Database, user_id: &str) -> Result<Vec<KeyRecord>>
 /// each page costs the same however deep it is.
 pub async fn list_keys_page(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
     query: &KeyQuery,
 ) -> Result<(Vec<KeyRecord>, Option<Cursor>)> {
     let mut sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1");
-    let mut values = vec![text(user_id)];
+    let mut values = vec![text(user_id.as_str())];
     sql.push_str(match query.status {
         None => "",
         Some(StatusFilter::Active) => " AND revoked_at IS NULL",
@@ -450,7 +459,7 @@ pub async fn list_keys_page(
         listing::KEY_PAGE_SIZE,
         |key: &KeyRecord| Cursor {
             created_at: key.created_at,
-            id: key.id.clone(),
+            id: key.id.as_str().to_owned(),
         },
     ))
 }
@@ -521,7 +530,7 @@ pub fn revocation_statements(
 /// revocation time and reason. `None` when the user owns no key with that id.
 pub async fn revoke_key(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
     key_id: &KeyId,
     meta: &ClientMeta,
     now: i64,
@@ -529,7 +538,7 @@ pub async fn revoke_key(
     let statements = revocation_statements(
         db,
         "id = ?1 AND user_id = ?2",
-        &[text(key_id.as_str()), text(user_id)],
+        &[text(key_id.as_str()), text(user_id.as_str())],
         &Revocation {
             reason: RevocationReason::User,
             detail: None,
@@ -587,7 +596,7 @@ pub async fn find_active_key_by_hash(
         .into_user()?;
         let key = KeyRecord {
             source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
-            id: row.id,
+            id: KeyId::from_stored(row.id),
             label: row.label,
             last4: row.last4,
             created_at: row.created_at,
@@ -608,7 +617,7 @@ pub async fn find_active_key_by_hash(
 /// response has gone out.
 pub fn touch_key(
     db: &D1Database,
-    key_id: &str,
+    key_id: &KeyId,
     meta: &ClientMeta,
     now: i64,
 ) -> Result<D1PreparedStatement> {
@@ -619,7 +628,7 @@ pub fn touch_key(
          WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
     )
     .bind(&[
-        text(key_id),
+        text(key_id.as_str()),
         millis(now),
         millis(now - LAST_USED_RESOLUTION_MS),
         ip,
@@ -635,7 +644,7 @@ pub struct NewClient<'a> {
     pub client_name: &'a str,
     pub redirect_uris: &'a [&'a str],
     pub token_endpoint_auth_method: &'a str,
-    pub client_secret_hash: Option<&'a str>,
+    pub client_secret_hash: Option<&'a ClientSecretHash>,
     pub client_uri: Option<&'a str>,
     pub now: i64,
 }
@@ -656,7 +665,7 @@ pub async fn insert_client(db: &D1Database, client: &NewClient<'_>) -> Result<()
         text(client.client_name),
         text(&serde_json::to_string(client.redirect_uris)?),
         text(client.token_endpoint_auth_method),
-        optional_text(client.client_secret_hash),
+        optional_text(client.client_secret_hash.map(ClientSecretHash::as_str)),
         text(&client_metadata(client.client_uri)),
         millis(client.now),
     ])?
@@ -762,9 +771,9 @@ pub async fn find_client(db: &D1Database, client_id: &ClientId) -> Result<Option
 }
 
 pub struct NewCode<'a> {
-    pub code_hash: &'a str,
+    pub code_hash: &'a CodeHash,
     pub client_id: &'a str,
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub redirect_uri: &'a str,
     pub code_challenge: &'a str,
     pub scope: &'a str,
@@ -786,9 +795,9 @@ pub async fn insert_code(
              scope, resource, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .bind(&[
-            text(code.code_hash),
+            text(code.code_hash.as_str()),
             text(code.client_id),
-            text(code.user_id),
+            text(code.user_id.as_str()),
             text(code.redirect_uri),
             text(code.code_challenge),
             text(code.scope),
@@ -810,65 +819,92 @@ struct CountRow {
 }
 
 /// How many active keys a user has.
-pub async fn count_active_keys(db: &D1Database, user_id: &str) -> Result<i64> {
+pub async fn count_active_keys(db: &D1Database, user_id: &UserId) -> Result<i64> {
     let row: Option<CountRow> = db
         .prepare("SELECT count(*) AS n FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL")
-        .bind(&[text(user_id)])?
+        .bind(&[text(user_id.as_str())])?
         .first(None)
         .await?;
     Ok(row.map_or(0, |row| row.n))
 }
 
 /// A code as the token endpoint finds it: what it is bound to and whom it was issued for.
-#[derive(Deserialize)]
 pub struct FoundCode {
-    pub user_id: String,
-    pub redirect_uri: String,
-    pub code_challenge: String,
-    pub scope: String,
-    pub resource: String,
-    pub expires_at: i64,
+    pub user_id: UserId,
+    pub code: StoredCode,
 }
 
 /// The code with this hash, if it was issued to this client. A code presented by any
 /// other client is not found: nothing about it changes.
 pub async fn find_code(
     db: &D1Database,
-    code_hash: &str,
+    code_hash: &CodeHash,
     client_id: &ClientId,
 ) -> Result<Option<FoundCode>> {
-    db.prepare(
-        "SELECT user_id, redirect_uri, code_challenge, scope, resource, expires_at \
-         FROM oauth_codes WHERE code_hash = ?1 AND client_id = ?2",
-    )
-    .bind(&[text(code_hash), text(client_id.as_str())])?
-    .first(None)
-    .await
+    let row: Option<CodeRow> = db
+        .prepare(
+            "SELECT user_id, redirect_uri, code_challenge, scope, resource, expires_at \
+             FROM oauth_codes WHERE code_hash = ?1 AND client_id = ?2",
+        )
+        .bind(&[text(code_hash.as_str()), text(client_id.as_str())])?
+        .first(None)
+        .await?;
+    Ok(row.map(|row| FoundCode {
+        user_id: UserId::from_stored(row.user_id),
+        code: StoredCode {
+            client_id: client_id.clone(),
+            redirect_uri: row.redirect_uri,
+            code_challenge: CodeChallenge::from_stored(row.code_challenge),
+            scope: row.scope,
+            resource: row.resource,
+            expires_at_ms: row.expires_at,
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+struct CodeRow {
+    user_id: String,
+    redirect_uri: String,
+    code_challenge: String,
+    scope: String,
+    resource: String,
+    expires_at: i64,
 }
 
 /// How often a code has been exchanged, counted by the same statement that reads it.
-#[derive(Deserialize)]
 pub struct ExchangeCount {
     /// 1 on the first exchange; more means the code was replayed.
     pub exchanges: i64,
     /// The key the first exchange minted, once it has.
-    pub key_id: Option<String>,
+    pub key_id: Option<KeyId>,
+}
+
+#[derive(Deserialize)]
+struct ExchangeRow {
+    exchanges: i64,
+    key_id: Option<String>,
 }
 
 /// Counts one exchange of a code in one atomic statement, so two concurrent exchanges of
 /// one code cannot both see it unused.
 pub async fn count_exchange(
     db: &D1Database,
-    code_hash: &str,
+    code_hash: &CodeHash,
     client_id: &ClientId,
 ) -> Result<Option<ExchangeCount>> {
-    db.prepare(
-        "UPDATE oauth_codes SET exchanges = exchanges + 1 WHERE code_hash = ?1 AND client_id = ?2 \
-         RETURNING exchanges, key_id",
-    )
-    .bind(&[text(code_hash), text(client_id.as_str())])?
-    .first(None)
-    .await
+    let row: Option<ExchangeRow> = db
+        .prepare(
+            "UPDATE oauth_codes SET exchanges = exchanges + 1 \
+             WHERE code_hash = ?1 AND client_id = ?2 RETURNING exchanges, key_id",
+        )
+        .bind(&[text(code_hash.as_str()), text(client_id.as_str())])?
+        .first(None)
+        .await?;
+    Ok(row.map(|row| ExchangeCount {
+        exchanges: row.exchanges,
+        key_id: row.key_id.map(KeyId::from_stored),
+    }))
 }
 
 /// Mints the key for a code exchange in one transaction, and only while the code has been
@@ -880,7 +916,7 @@ pub async fn count_exchange(
 pub async fn insert_key_for_code(
     db: &D1Database,
     key: &NewKey<'_>,
-    code_hash: &str,
+    code_hash: &CodeHash,
     meta: &ClientMeta,
 ) -> Result<bool> {
     const ONCE: &str = "EXISTS (SELECT 1 FROM oauth_codes WHERE code_hash = ?9 AND exchanges = 1)";
@@ -889,9 +925,9 @@ pub async fn insert_key_for_code(
         "user_id = ?1 AND oauth_client_id = ?2 AND source = 'oauth' AND revoked_at IS NULL \
          AND EXISTS (SELECT 1 FROM oauth_codes WHERE code_hash = ?3 AND exchanges = 1)",
         &[
-            text(key.user_id),
+            text(key.user_id.as_str()),
             optional_text(key.source.client_id()),
-            text(code_hash),
+            text(code_hash.as_str()),
         ],
         &Revocation {
             reason: RevocationReason::Replaced,
@@ -909,7 +945,7 @@ pub async fn insert_key_for_code(
         .bind(&key_values(key, Some(code_hash)))?;
     let link = db
         .prepare("UPDATE oauth_codes SET key_id = ?2 WHERE code_hash = ?1 AND exchanges = 1")
-        .bind(&[text(code_hash), text(key.id)])?;
+        .bind(&[text(code_hash.as_str()), text(key.id.as_str())])?;
     let results = db
         .batch(vec![
             replaced_activity,
@@ -925,10 +961,11 @@ pub async fn insert_key_for_code(
 /// Revokes a key by id whoever owns it: the reaction to a replayed authorization code.
 pub async fn revoke_key_by_id(
     db: &D1Database,
-    key_id: &str,
+    key_id: &KeyId,
     revocation: &Revocation<'_>,
 ) -> Result<()> {
-    let statements = revocation_statements(db, "id = ?1", &[text(key_id)], revocation, "")?;
+    let statements =
+        revocation_statements(db, "id = ?1", &[text(key_id.as_str())], revocation, "")?;
     db.batch(statements.into()).await?;
     Ok(())
 }
@@ -1015,7 +1052,7 @@ const NEW_ACTIVITY_ID: &str = "'act_' || lower(hex(randomblob(16)))";
 
 /// An event to record as it is.
 pub struct NewActivity<'a> {
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub kind: ActivityKind,
     pub key_id: Option<&'a str>,
     /// A JSON object: what the page needs to describe the event.
@@ -1032,7 +1069,7 @@ pub fn activity_statement(db: &D1Database, entry: &NewActivity<'_>) -> Result<D1
         "{INSERT_ACTIVITY} VALUES ({NEW_ACTIVITY_ID}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     ))
     .bind(&[
-        text(entry.user_id),
+        text(entry.user_id.as_str()),
         text(entry.kind.as_str()),
         optional_text(entry.key_id),
         optional_text(detail.as_deref()),
@@ -1050,7 +1087,7 @@ pub fn activity_statement(db: &D1Database, entry: &NewActivity<'_>) -> Result<D1
 /// The key an entry is about comes with its last 4 and label, as the key list shows them.
 pub async fn list_activity(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
     after: Option<&Cursor>,
 ) -> Result<(Vec<serde_json::Value>, Option<Cursor>)> {
     let (after_at, after_id) = after.map_or((JsValue::NULL, JsValue::NULL), |cursor| {
@@ -1076,7 +1113,7 @@ pub async fn list_activity(
              ORDER BY a.created_at DESC, a.id DESC LIMIT ?4",
         )
         .bind(&[
-            text(user_id),
+            text(user_id.as_str()),
             after_at,
             after_id,
             count(activity::PAGE_SIZE + 1),
@@ -1108,7 +1145,7 @@ pub const MAX_NOTICE_KEYS: usize = 100;
 /// dismissed, most recently revoked first.
 pub async fn unseen_automatic_revocations(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<Vec<KeyRecord>> {
     let rows: Vec<KeyRow> = db
         .prepare(format!(
@@ -1116,7 +1153,7 @@ pub async fn unseen_automatic_revocations(
              AND revoked_reason <> 'user' AND revocation_seen_at IS NULL \
              ORDER BY revoked_at DESC LIMIT ?2"
         ))
-        .bind(&[text(user_id), count(MAX_NOTICE_KEYS)])?
+        .bind(&[text(user_id.as_str()), count(MAX_NOTICE_KEYS)])?
         .all()
         .await?
         .results()?;
@@ -1127,7 +1164,7 @@ pub async fn unseen_automatic_revocations(
 /// of keys not revoked automatically change nothing. How many notices were dismissed.
 pub async fn dismiss_revocation_notices(
     db: &D1Database,
-    user_id: &str,
+    user_id: &UserId,
     key_ids: &[KeyId],
     now: i64,
 ) -> Result<usize> {
@@ -1139,7 +1176,7 @@ pub async fn dismiss_revocation_notices(
              AND id IN (SELECT value FROM json_each(?3))",
         )
         .bind(&[
-            text(user_id),
+            text(user_id.as_str()),
             millis(now),
             text(&serde_json::to_string(&ids)?),
         ])?

@@ -54,7 +54,10 @@ fn the_session_cookie_is_found_among_others() {
     let token = "ab".repeat(32);
     let header = format!("theme=dark; {SESSION_COOKIE}={token}; other=1");
     let found = SessionToken::from_cookie_header(Some(&header), false).expect("cookie found");
-    assert_eq!(found.hash(), sha256_hex(token.as_bytes()));
+    assert_eq!(
+        found.hash().as_str(),
+        crate::crypto::sha256_hex(token.as_bytes())
+    );
 }
 
 #[test]

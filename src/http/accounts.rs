@@ -13,11 +13,10 @@ use super::request::{
     read_body, read_json_object, require_same_origin, required_string, Deps, MAX_API_BODY_BYTES,
 };
 use super::response::{json_response, redirect};
-use crate::accounts::{Email, Role, User};
+use crate::accounts::{Email, Role, User, UserId};
 use crate::activity::ClientMeta;
 use crate::auth::{now_ms, signed_in_user};
 use crate::credentials::{clear_session_cookie, SessionToken, SESSION_TTL_SECONDS};
-use crate::crypto::random_hex;
 use crate::error::AppError;
 use crate::next_path::{safe_next_path, DEFAULT_NEXT};
 use crate::oauth::form;
@@ -156,11 +155,11 @@ async fn create_account(deps: &Deps, submitted: &Submitted) -> Result<User, AppE
         AppError::bad_request("invalid_password", message)
     })?;
     let user = User {
-        id: format!("usr_{}", random_hex::<16>()),
-        email: email.as_str().to_owned(),
+        id: UserId::generate(),
+        email,
         role: Role::Member,
     };
-    if !store::create_user(&db, &user.id, &email, &password.hash(), now_ms()).await? {
+    if !store::create_user(&db, &user.id, &user.email, &password.hash(), now_ms()).await? {
         return Err(AppError::Conflict {
             code: "email_taken",
             message: "An account with this email already exists. Sign in instead.".into(),

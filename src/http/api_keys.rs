@@ -62,11 +62,11 @@ pub async fn mint(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
             AppError::bad_request("invalid_label", message)
         })?;
 
-    limits::count(&db, &throttle::MINTS_PER_USER, &user.id).await?;
+    limits::count(&db, &throttle::MINTS_PER_USER, user.id.as_str()).await?;
 
     let secret = ApiKey::generate();
     let record = KeyRecord {
-        id: KeyId::generate().as_str().to_owned(),
+        id: KeyId::generate(),
         label: label.as_ref().map(|label| label.as_str().to_owned()),
         last4: secret.last4(),
         source: Source::Portal,

@@ -67,17 +67,23 @@ pub async fn github_report(mut req: Request, deps: &Deps) -> Result<Response, Ap
 
     // Only our own key format can be one of our keys; anything else is answered without
     // a lookup.
-    let ours: Vec<_> = verified
+    let keys: Vec<Option<ApiKey>> = verified
         .tokens()
         .iter()
-        .filter_map(|token| {
-            ApiKey::parse(token.expose_secret()).map(|key| (key.hash(), token.url()))
-        })
+        .map(|token| ApiKey::parse(token.expose_secret()))
         .collect();
-    let mut found = store::report_leaks(&db, &ours, now_ms()).await?.into_iter();
-    let verdicts = verified.tokens().iter().map(|token| {
-        let ours = ApiKey::parse(token.expose_secret()).is_some();
-        let label = if ours && found.next().unwrap_or(false) {
+    let reported: Vec<_> = verified
+        .tokens()
+        .iter()
+        .zip(&keys)
+        .filter_map(|(token, key)| key.as_ref().map(|key| (key.hash(), token.url())))
+        .collect();
+    let mut found = store::report_leaks(&db, &reported, now_ms())
+        .await?
+        .into_iter();
+    let verdicts = verified.tokens().iter().zip(&keys).map(|(token, key)| {
+        // `found` has one answer per reported key, in order.
+        let label = if key.is_some() && found.next().unwrap_or(false) {
             Label::TruePositive
         } else {
             Label::FalsePositive

@@ -64,7 +64,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
             })
         }
     };
-    deps.request.record_key(&caller.key.id);
+    deps.request.record_key(caller.key.id.as_str());
     if req.method() != Method::Post {
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
         return Err(AppError::MethodNotAllowed("POST".into()).into());

@@ -34,6 +34,7 @@ use crate::oauth::authorize::{
 use crate::oauth::consent::{consent_csrf_token, Destination};
 use crate::oauth::error::OAuthError;
 use crate::oauth::error_page;
+use crate::oauth::form;
 use crate::oauth::metadata::{authorization_server_metadata, mcp_resource};
 use crate::oauth::registration::{parse_registration, ClientId, ClientSecret, RegistrationError};
 use crate::oauth::revocation::parse_revocation_request;
@@ -42,7 +43,6 @@ use crate::oauth::token::{
     proves_possession, token_response, AuthorizationCode, PresentedClient, StoredCode,
     TOKEN_RESPONSE_HEADERS,
 };
-use crate::oauth::{form, pkce::CodeChallenge};
 use crate::store::{
     self, NewActivity, NewClient, NewCode, NewKey, OAuthClient, Revocation,
     MAX_ACTIVE_KEYS_PER_USER,
@@ -164,7 +164,7 @@ async fn registration(req: &mut Request, deps: &Deps) -> Result<Value, Failure<R
             client_name: &registration.client_name,
             redirect_uris: &redirect_uris,
             token_endpoint_auth_method: registration.token_endpoint_auth_method.as_str(),
-            client_secret_hash: secret_hash.as_deref(),
+            client_secret_hash: secret_hash.as_ref(),
             client_uri: registration.client_uri.as_deref(),
             now,
         },
@@ -500,16 +500,8 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
     let found = store::find_code(&db, &code_hash, &client.id)
         .await?
         .ok_or_else(refused)?;
-    let stored = StoredCode {
-        client_id: client.id.clone(),
-        redirect_uri: found.redirect_uri,
-        code_challenge: CodeChallenge::parse(&found.code_challenge)
-            .ok_or_else(|| AppError::Internal("a stored code has a malformed challenge".into()))?,
-        scope: found.scope,
-        resource: found.resource,
-        expires_at_ms: found.expires_at,
-    };
-    if !proves_possession(&stored, &request) {
+    let stored = &found.code;
+    if !proves_possession(stored, &request) {
         return Err(refused().into());
     }
     let count = store::count_exchange(&db, &code_hash, &client.id)
@@ -528,7 +520,7 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
         }
         return Err(refused().into());
     }
-    check_code_binding(&stored, &request, now)?;
+    check_code_binding(stored, &request, now)?;
 
     let secret = ApiKey::generate();
     let key_id = KeyId::generate();
@@ -539,7 +531,7 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
     let minted = store::insert_key_for_code(
         &db,
         &NewKey {
-            id: key_id.as_str(),
+            id: &key_id,
             user_id: &found.user_id,
             hash: &secret.hash(),
             last4: &secret.last4(),

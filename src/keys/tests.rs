@@ -166,7 +166,7 @@ fn sources_map_to_badges() {
 #[test]
 fn key_records_serialise_with_status_and_rfc3339_times() {
     let mut record = KeyRecord {
-        id: "key_1".into(),
+        id: KeyId::from_stored("key_1".into()),
         label: None,
         last4: "a1b2".into(),
         source: Source::Portal,
@@ -193,7 +193,7 @@ fn key_records_serialise_with_status_and_rfc3339_times() {
 
 fn leaked_key(reason: RevocationReason) -> KeyRecord {
     KeyRecord {
-        id: "key_1".into(),
+        id: KeyId::from_stored("key_1".into()),
         label: None,
         last4: "a1b2".into(),
         source: Source::Portal,

@@ -114,7 +114,7 @@ pub fn whoami(user: &User, key: &KeyRecord) -> Value {
     tool_result(json!({
         "user": user.to_json(),
         "key": {
-            "id": key.id,
+            "id": key.id.as_str(),
             "label": key.label,
             "last4": key.last4,
             "source": key.source.to_json(),

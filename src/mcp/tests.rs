@@ -1,7 +1,7 @@
 use super::*;
-use crate::accounts::Role;
+use crate::accounts::{Email, Role, UserId};
 use crate::activity::ClientMeta;
-use crate::keys::{RevocationReason, Source};
+use crate::keys::{KeyId, RevocationReason, Source};
 
 #[test]
 fn a_supported_version_is_echoed() {
@@ -87,12 +87,12 @@ fn unknown_tools_and_bad_arguments_are_invalid_params() {
 #[test]
 fn whoami_names_the_user_role_and_calling_key_without_secrets() {
     let user = User {
-        id: "usr_1".into(),
-        email: "ada@example.com".into(),
+        id: UserId::from_stored("usr_1".into()),
+        email: Email::from_stored("ada@example.com".into()),
         role: Role::OrgAdmin,
     };
     let key = KeyRecord {
-        id: "key_1".into(),
+        id: KeyId::from_stored("key_1".into()),
         label: Some("laptop".into()),
         last4: "a1b2".into(),
         source: Source::Portal,
@@ -116,7 +116,7 @@ fn whoami_names_the_user_role_and_calling_key_without_secrets() {
 #[test]
 fn list_api_keys_says_why_and_when_each_key_was_revoked() {
     let leaked = KeyRecord {
-        id: "key_1".into(),
+        id: KeyId::from_stored("key_1".into()),
         label: None,
         last4: "a1b2".into(),
         source: Source::Portal,

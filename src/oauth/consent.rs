@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use url::Url;
 
 use super::redirect_uri::{RedirectKind, RedirectUri};
+use crate::credentials::SessionHash;
 use crate::crypto::sha256_hex;
 
 /// Where an approved code is sent, as the consent page names it.
@@ -69,8 +70,8 @@ impl Destination {
 
 /// The consent decision's CSRF token: derived from the session, so it needs no storage and
 /// dies with the session.
-pub fn consent_csrf_token(session_hash: &str) -> String {
-    sha256_hex(format!("oauth-consent:{session_hash}").as_bytes())
+pub fn consent_csrf_token(session_hash: &SessionHash) -> String {
+    sha256_hex(format!("oauth-consent:{}", session_hash.as_str()).as_bytes())
 }
 
 #[cfg(test)]

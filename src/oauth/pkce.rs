@@ -59,6 +59,11 @@ impl CodeChallenge {
         well_formed.then(|| CodeChallenge(candidate.to_owned()))
     }
 
+    /// A challenge as D1 holds it: it went through [`CodeChallenge::parse`] on its way in.
+    pub fn from_stored(challenge: String) -> Self {
+        CodeChallenge(challenge)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::metadata::MCP_SCOPE;
 use super::redirect_uri::{is_rfc3986_text, RedirectUri};
-use crate::crypto::{constant_time_eq, is_lower_hex, random_hex, sha256_hex};
+use crate::crypto::{constant_time_eq, is_lower_hex, random_hex, sha256_hex, Sha256Hex};
 use crate::text::check_visible;
 
 pub const CLIENT_ID_PREFIX: &str = "dcr_";
@@ -62,6 +62,9 @@ impl fmt::Display for ClientId {
 /// `client_secret_post` or `client_secret_basic`. Only its SHA-256 is stored, like a key.
 pub struct ClientSecret(String);
 
+/// What D1 holds of a client secret.
+pub type ClientSecretHash = Sha256Hex<ClientSecret>;
+
 impl ClientSecret {
     /// 32 bytes from the platform CSPRNG, as hex.
     pub fn generate() -> Self {
@@ -69,8 +72,8 @@ impl ClientSecret {
     }
 
     /// The form stored with the client.
-    pub fn hash(&self) -> String {
-        sha256_hex(self.0.as_bytes())
+    pub fn hash(&self) -> ClientSecretHash {
+        Sha256Hex::of(self.0.as_bytes())
     }
 
     /// The raw value, for the registration response only.

@@ -28,7 +28,7 @@ use super::form::{self, Duplicated};
 use super::metadata_document::DocumentUrl;
 use super::pkce::{verify_s256, CodeChallenge, CodeVerifier};
 use super::registration::{client_secret_matches, ClientId, TokenEndpointAuthMethod};
-use crate::crypto::{is_lower_hex, random_hex, sha256_hex};
+use crate::crypto::{is_lower_hex, random_hex, Sha256Hex};
 
 /// How long a code may wait for its exchange. RFC 6749 §4.1.2 recommends at most ten
 /// minutes; a client exchanges its code within seconds of the redirect.
@@ -49,6 +49,9 @@ impl From<Duplicated> for OAuthError {
 /// the redirect, and again at the token endpoint; the database holds only its SHA-256.
 pub struct AuthorizationCode(String);
 
+/// What D1 holds of an authorization code.
+pub type CodeHash = Sha256Hex<AuthorizationCode>;
+
 impl AuthorizationCode {
     pub fn generate() -> Self {
         AuthorizationCode(random_hex::<32>())
@@ -58,8 +61,8 @@ impl AuthorizationCode {
         is_lower_hex(candidate, 64).then(|| AuthorizationCode(candidate.to_owned()))
     }
 
-    pub fn hash(&self) -> String {
-        sha256_hex(self.0.as_bytes())
+    pub fn hash(&self) -> CodeHash {
+        Sha256Hex::of(self.0.as_bytes())
     }
 
     /// The raw value, for the redirect that hands it to the client.

@@ -47,6 +47,12 @@ fn the_json_names_the_kind_and_the_words() {
 
 #[test]
 fn the_csrf_token_depends_on_the_session() {
-    assert_ne!(consent_csrf_token("a"), consent_csrf_token("b"));
-    assert_eq!(consent_csrf_token("a"), consent_csrf_token("a"));
+    assert_ne!(
+        consent_csrf_token(&SessionHash::of(b"a")),
+        consent_csrf_token(&SessionHash::of(b"b"))
+    );
+    assert_eq!(
+        consent_csrf_token(&SessionHash::of(b"a")),
+        consent_csrf_token(&SessionHash::of(b"a"))
+    );
 }

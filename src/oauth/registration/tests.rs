@@ -36,9 +36,12 @@ fn client_secrets_are_checked_against_their_hash_only() {
     let secret = ClientSecret::generate();
     assert_eq!(secret.expose_secret().len(), 64);
     let stored = secret.hash();
-    assert!(client_secret_matches(secret.expose_secret(), &stored));
-    assert!(!client_secret_matches("wrong", &stored));
-    assert!(!client_secret_matches("", &stored));
+    assert!(client_secret_matches(
+        secret.expose_secret(),
+        stored.as_str()
+    ));
+    assert!(!client_secret_matches("wrong", stored.as_str()));
+    assert!(!client_secret_matches("", stored.as_str()));
     assert!(!format!("{secret:?}").contains(secret.expose_secret()));
 }
 

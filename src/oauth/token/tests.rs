@@ -288,15 +288,15 @@ fn secret_clients_must_present_the_right_secret_by_header_or_body() {
     ] {
         let by_body =
             presented_client(&with("client_secret", secret.expose_secret()), None).unwrap();
-        assert!(authenticate_client(&by_body, method, Some(&hash)).is_ok());
+        assert!(authenticate_client(&by_body, method, Some(hash.as_str())).is_ok());
         let header = basic(CLIENT, secret.expose_secret());
         let by_header = presented_client(&without("client_id"), Some(&header)).unwrap();
-        assert!(authenticate_client(&by_header, method, Some(&hash)).is_ok());
+        assert!(authenticate_client(&by_header, method, Some(hash.as_str())).is_ok());
 
         let wrong = presented_client(&with("client_secret", "wrong"), None).unwrap();
-        assert!(authenticate_client(&wrong, method, Some(&hash)).is_err());
+        assert!(authenticate_client(&wrong, method, Some(hash.as_str())).is_err());
         let none = presented_client(&good_body(), None).unwrap();
-        assert!(authenticate_client(&none, method, Some(&hash)).is_err());
+        assert!(authenticate_client(&none, method, Some(hash.as_str())).is_err());
         assert!(authenticate_client(&by_body, method, None).is_err());
     }
 }
@@ -401,7 +401,10 @@ fn codes_are_64_hex_characters_stored_as_their_hash() {
     assert!(is_lower_hex(code.expose_secret(), 64));
     let parsed = AuthorizationCode::parse(code.expose_secret()).unwrap();
     assert_eq!(parsed.hash(), code.hash());
-    assert_eq!(code.hash(), sha256_hex(code.expose_secret().as_bytes()));
+    assert_eq!(
+        code.hash().as_str(),
+        crate::crypto::sha256_hex(code.expose_secret().as_bytes())
+    );
     assert_ne!(AuthorizationCode::generate().hash(), code.hash());
     assert!(!format!("{code:?}").contains(code.expose_secret()));
 }
