@@ -1,23 +1,13 @@
 use super::*;
 use crate::oauth::metadata_document::DocumentUrl;
 use crate::oauth::registration::ClientSecret;
+use crate::oauth::test_fixtures::{params, CHALLENGE, CLIENT, REDIRECT, RESOURCE, VERIFIER};
 
-const CLIENT: &str = "dcr_0123456789abcdef0123456789abcdef";
 const OTHER_CLIENT: &str = "dcr_fedcba9876543210fedcba9876543210";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const REDIRECT: &str = "http://127.0.0.1:51004/callback";
-const RESOURCE: &str = "https://keys.example.com/mcp";
 const NOW: i64 = 1_795_847_984_123;
 
 fn code() -> String {
     "ab".repeat(32)
-}
-
-fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn good_body() -> Vec<(String, String)> {
