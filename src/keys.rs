@@ -277,4 +277,4 @@ impl KeyRecord {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
