@@ -1,4 +1,5 @@
-//! Account rules: email addresses and roles. Pure, unit-tested on the host.
+//! Account rules: email addresses and roles. Pure (no `worker` import),
+//! unit-tested on the host.
 
 /// An email address as an account name: trimmed, lowercased (so uniqueness is
 /// case-insensitive), with one `@`, a dotted domain, and nothing invisible in it.
