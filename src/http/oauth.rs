@@ -12,8 +12,6 @@
 //! fails its checks is shown on Hadron's own error page, with a link that names where it
 //! would go (RFC 9700 §4.11.2: no open redirector).
 
-use std::future::Future;
-
 use serde_json::{json, Value};
 use worker::{Request, Response};
 
@@ -469,24 +467,6 @@ async fn authenticated_client(
 /// `POST /oauth/token`: exchanges a code for a new key (the order of checks is in
 /// `crate::oauth::token`). Failed exchanges count against the client's address.
 pub async fn token(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    with_failures_counted(deps, exchange(&mut req, deps), |body| {
-        let response = json_response(200, &body)?;
-        for (name, value) in TOKEN_RESPONSE_HEADERS {
-            response.headers().set(name, value)?;
-        }
-        Ok(response)
-    })
-    .await
-}
-
-/// Runs a token or revocation request (`work`, not started until the attempt is
-/// counted) with its failures counted against the client's address: one budget for both
-/// endpoints. A success refunds the attempt and `answer` writes its response.
-async fn with_failures_counted<T>(
-    deps: &Deps,
-    work: impl Future<Output = Result<T, Failure<OAuthError>>>,
-    answer: impl FnOnce(T) -> Result<Response, AppError>,
-) -> Result<Response, AppError> {
     let db = deps.db()?;
     let attempt = limits::count(
         &db,
@@ -494,10 +474,14 @@ async fn with_failures_counted<T>(
         deps.request.client_address(),
     )
     .await?;
-    match work.await {
-        Ok(value) => {
+    match exchange(&mut req, deps).await {
+        Ok(body) => {
             attempt.refund(&db).await?;
-            answer(value)
+            let response = json_response(200, &body)?;
+            for (name, value) in TOKEN_RESPONSE_HEADERS {
+                response.headers().set(name, value)?;
+            }
+            Ok(response)
         }
         Err(failure) => failure.respond(|error| oauth_error_response(&error)),
     }
@@ -578,12 +562,22 @@ async fn exchange(req: &mut Request, deps: &Deps) -> Result<Value, Failure<OAuth
 /// once the client is authenticated, whether or not the token was valid or its own.
 /// Failures count against the client's address, like the token endpoint's.
 pub async fn revoke(mut req: Request, deps: &Deps) -> Result<Response, AppError> {
-    with_failures_counted(deps, revocation(&mut req, deps), |()| {
-        let response = Response::empty()?.with_status(200);
-        set_security_headers(response.headers())?;
-        Ok(response)
-    })
-    .await
+    let db = deps.db()?;
+    let attempt = limits::count(
+        &db,
+        &throttle::TOKEN_FAILURES_PER_ADDRESS,
+        deps.request.client_address(),
+    )
+    .await?;
+    match revocation(&mut req, deps).await {
+        Ok(()) => {
+            attempt.refund(&db).await?;
+            let response = Response::empty()?.with_status(200);
+            set_security_headers(response.headers())?;
+            Ok(response)
+        }
+        Err(failure) => failure.respond(|error| oauth_error_response(&error)),
+    }
 }
 
 async fn revocation(req: &mut Request, deps: &Deps) -> Result<(), Failure<OAuthError>> {
