@@ -38,3 +38,35 @@ pub fn good_authorize_request() -> Vec<(String, String)> {
         ("resource", RESOURCE),
     ])
 }
+
+/// `params` without any `name` parameter.
+pub fn without(params: Vec<(String, String)>, name: &str) -> Vec<(String, String)> {
+    params.into_iter().filter(|(k, _)| k != name).collect()
+}
+
+/// `params` with `name` set to `value` alone: earlier values dropped, the new one last.
+pub fn with(params: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    let mut changed = without(params, name);
+    changed.push((name.to_owned(), value.to_owned()));
+    changed
+}
+
+/// Standard Base64 (RFC 4648 §4), written here independently of the crate's own
+/// encoder and decoder, to build Basic headers and check the decoder against.
+pub fn standard_base64(bytes: &[u8], padded: bool) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
+        }
+        if padded {
+            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
+        }
+    }
+    out
+}

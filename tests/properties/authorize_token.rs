@@ -2,7 +2,8 @@
 
 use crate::common::*;
 use crate::oauth_fixtures::{
-    good_authorize_request, params, CHALLENGE, CLIENT, LOOPBACK, REDIRECT, RESOURCE, VERIFIER, WEB,
+    good_authorize_request, params, standard_base64, CHALLENGE, CLIENT, LOOPBACK, REDIRECT,
+    RESOURCE, VERIFIER, WEB,
 };
 use crate::redirect_uri::{https_uri, loopback_uri, uri_like};
 use proptest::collection::vec;

@@ -91,25 +91,6 @@ pub(crate) fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-/// Standard Base64 (RFC 4648 §4), written here independently of the crate's decoder.
-pub(crate) fn standard_base64(bytes: &[u8], padded: bool) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 0x3f) as usize] as char);
-        }
-        if padded {
-            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
-        }
-    }
-    out
-}
-
 /// Percent-encodes every byte that is not ASCII alphanumeric.
 pub(crate) fn percent_encode_all(raw: &str) -> String {
     raw.bytes()

@@ -9,6 +9,8 @@
 //! and the OAuth requests and values are the unit tests' own (`src/oauth/test_fixtures.rs`,
 //! included by path), so each is written once. One test binary links faster than many.
 
+// The unit tests use all of it; these properties use most of it.
+#[allow(dead_code)]
 #[path = "../../src/oauth/test_fixtures.rs"]
 mod oauth_fixtures;
 

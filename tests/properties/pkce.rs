@@ -1,6 +1,7 @@
 //! `oauth::pkce` and `oauth::base64`: verifiers, S256 challenges and the two Base64 forms.
 
 use crate::common::*;
+use crate::oauth_fixtures::standard_base64;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;

@@ -1,25 +1,17 @@
 use super::*;
 use crate::oauth::metadata_document::DocumentUrl;
 use crate::oauth::test_fixtures::{
-    good_authorize_request as good_request, CHALLENGE, CLIENT, LOOPBACK, RESOURCE, WEB,
+    self, good_authorize_request as good_request, CHALLENGE, CLIENT, LOOPBACK, RESOURCE, WEB,
 };
 
 const ISSUER: &str = "https://keys.example.com";
 
 fn with(name: &str, value: &str) -> Vec<(String, String)> {
-    let mut request: Vec<_> = good_request()
-        .into_iter()
-        .filter(|(k, _)| k != name)
-        .collect();
-    request.push((name.to_owned(), value.to_owned()));
-    request
+    test_fixtures::with(good_request(), name, value)
 }
 
 fn without(name: &str) -> Vec<(String, String)> {
-    good_request()
-        .into_iter()
-        .filter(|(k, _)| k != name)
-        .collect()
+    test_fixtures::without(good_request(), name)
 }
 
 fn doubled(name: &str) -> Vec<(String, String)> {
