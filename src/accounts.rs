@@ -1,4 +1,5 @@
-//! Account rules: user ids, email addresses and roles. Pure, unit-tested on the host.
+//! Account rules: user ids, email addresses and roles. Pure (no `worker` import),
+//! unit-tested on the host.
 
 use crate::crypto::random_hex;
 

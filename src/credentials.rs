@@ -1,5 +1,6 @@
 //! Reading credentials out of request headers: the bearer token of `/mcp` and the portal's
-//! session cookie. Pure string rules, unit-tested on the host.
+//! session cookie. Pure string rules with no `worker`
+//! import, unit-tested on the host.
 
 use crate::crypto::{is_lower_hex, random_hex, Sha256Hex};
 

@@ -283,4 +283,4 @@ impl KeyRecord {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,4 +1,5 @@
 //! Where to go after signing in: only ever a path on this site.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! The sign-in and sign-up forms carry a `next` (the page that sent the visitor to sign
 //! in). Browsers read `//host`, `/\host` and, after normalisation, `/.//host` as another

@@ -1,4 +1,5 @@
 //! Password hashing with argon2id (RFC 9106), stored as a PHC string.
+//! Pure: no `worker` import, so it unit-tests on the host.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};

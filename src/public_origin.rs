@@ -1,4 +1,5 @@
 //! Which host this server answers for, and so the origin it names itself by.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! A page on another site can make a browser send requests to a server on the user's
 //! own machine by pointing its own DNS name at 127.0.0.1 (DNS rebinding). Those requests

@@ -1,9 +1,9 @@
 //! Every route the Worker answers, written once: its path template, the methods it takes
 //! and the endpoint that handles them. Dispatch, the 404, the 405 with its `Allow`, and
 //! the route name in the request log all come from this table; the discovery documents
-//! take their paths from it too. Pure: `http::dispatch` maps each endpoint to its handler
-//! (an exhaustive match, so a new endpoint cannot go unhandled), and host tests check
-//! that `wrangler.toml` lets every template reach the Worker.
+//! take their paths from it too. Pure (no `worker` import): `http::dispatch` maps each
+//! endpoint to its handler (an exhaustive match, so a new endpoint cannot go unhandled),
+//! and host tests check that `wrangler.toml` lets every template reach the Worker.
 
 /// The endpoints, one per handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

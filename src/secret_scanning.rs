@@ -650,4 +650,6 @@ pub fn feedback<'a>(verdicts: impl IntoIterator<Item = (&'a ReportedToken, Label
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
 //! Rules for short texts that people read and trust: key labels and OAuth client names.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! Besides control characters, these may not hold *invisible format characters*: bidi
 //! overrides and isolates turn `deploy\u{202e}gnp.exe` into "deploy" + "exe.png" on screen,

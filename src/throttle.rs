@@ -1,5 +1,6 @@
 //! Limits on every anonymous or failing path, per client address (`CF-Connecting-IP`), and
 //! on sign-in per account.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! Each limit is an exact counter in D1 (`rate_limits`), in fixed windows. An attempt is
 //! counted *before* the work it pays for, by one atomic upsert that returns the new count,

@@ -1,4 +1,5 @@
 //! Timestamps are stored as Unix milliseconds and shown as RFC 3339 UTC.
+//! Pure: no `worker` import, so it unit-tests on the host.
 
 /// `2026-11-28T06:39:44Z` for a Unix time in milliseconds (sub-second part dropped).
 pub fn rfc3339(unix_ms: i64) -> String {

@@ -4,10 +4,6 @@
 //! request in its partner program docs. Host only, `cargo test --test secret_scanning`.
 //! A property runs 256 cases (or `PROPTEST_CASES`) unless its block sets fewer.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
@@ -25,23 +21,14 @@ use hadron_keys::secret_scanning::{
 // Fixed vectors
 // ---------------------------------------------------------------------------------------
 
-/// From GitHub's partner program docs ("Implement signature verification"): the sample
-/// request and the published key that signed it.
-mod github {
-    pub const KEYS_DOCUMENT: &str = r#"{"public_keys":[
-        {"key_identifier":"90a421169f0a406205f1563a953312f0be898d3c7b6c06b681aa86a874555f4a",
-         "key":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9MJJHnMfn2+H4xL4YaPDA4RpJqUq\nkCmRCBnYERxZanmcpzQSXs1X/AljlKkbJ8qpVIW4clayyef9gWhFbNHWAA==\n-----END PUBLIC KEY-----\n",
-         "is_current":false},
-        {"key_identifier":"bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c",
-         "key":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYAGMWO8XgCamYKMJS6jc/qgvSlAd\nAjPuDPRcXU22YxgBrz+zoN19MzuRyW87qEt9/AmtoNP5GrobzUvQSyJFVw==\n-----END PUBLIC KEY-----\n",
-         "is_current":true}]}"#;
-    pub const PREVIOUS_KEY_ID: &str =
-        "90a421169f0a406205f1563a953312f0be898d3c7b6c06b681aa86a874555f4a";
-    pub const CURRENT_KEY_ID: &str =
-        "bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c";
-    pub const SIGNATURE: &str = "MEQCIQDaMKqrGnE27S0kgMrEK0eYBmyG0LeZismAEz/BgZyt7AIfXt9fErtRS4XaeSt/AO1RtBY66YcAdjxji410VQV4xg==";
-    pub const BODY: &str = r#"[{"source":"commit","token":"some_token","type":"some_type","url":"https://example.com/base-repo-url/"}]"#;
-}
+/// GitHub's sample request and published keys, shared with the unit tests.
+#[path = "../src/secret_scanning/fixtures.rs"]
+mod fixtures;
+use fixtures::{block_on, github, unhex};
+
+/// The key GitHub's document lists as no longer current.
+const GITHUB_PREVIOUS_KEY_ID: &str =
+    "90a421169f0a406205f1563a953312f0be898d3c7b6c06b681aa86a874555f4a";
 
 /// Made with Node 20.20 (OpenSSL): `generateKeyPairSync('ec', {namedCurve: 'P-256'})`,
 /// the key exported as SPKI PEM, `crypto.sign('sha256', body, privateKey)` for the DER
@@ -98,14 +85,6 @@ impl SignatureVerifier for TrustsEverything {
     }
 }
 
-/// Both verifiers answer without waiting, so one poll finishes the future.
-fn block_on<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the verifiers in these tests answer at once"),
-    }
-}
-
 fn verify(
     keys: &GitHubPublicKeys,
     key_identifier: &str,
@@ -117,13 +96,6 @@ fn verify(
         VerifyError::Rejected(error) => error,
         VerifyError::Verifier(error) => panic!("p256 could not read the key: {error}"),
     })
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 /// Standard Base64 with padding, from the crate's URL-safe encoder.
@@ -212,7 +184,7 @@ fn githubs_sample_does_not_verify_against_its_other_key() {
     let keys = GitHubPublicKeys::parse(github::KEYS_DOCUMENT).unwrap();
     let outcome = verify(
         &keys,
-        github::PREVIOUS_KEY_ID,
+        GITHUB_PREVIOUS_KEY_ID,
         github::SIGNATURE,
         github::BODY.as_bytes(),
     );

@@ -1,5 +1,22 @@
 use super::*;
 
+/// An unlabelled portal key, never used, not revoked: the record the key and MCP tests
+/// start from and change a field or two of.
+pub(crate) fn portal_key() -> KeyRecord {
+    KeyRecord {
+        id: KeyId::from_stored("key_1".into()),
+        label: None,
+        last4: "a1b2".into(),
+        source: Source::Portal,
+        created_at: 0,
+        last_used_at: None,
+        last_used_from: ClientMeta::default(),
+        revoked_at: None,
+        revoked_reason: None,
+        revoked_detail: None,
+    }
+}
+
 #[test]
 fn generated_keys_match_the_published_format() {
     let key = ApiKey::generate();
@@ -165,18 +182,7 @@ fn sources_map_to_badges() {
 
 #[test]
 fn key_records_serialise_with_status_and_rfc3339_times() {
-    let mut record = KeyRecord {
-        id: KeyId::from_stored("key_1".into()),
-        label: None,
-        last4: "a1b2".into(),
-        source: Source::Portal,
-        created_at: 0,
-        last_used_at: None,
-        last_used_from: ClientMeta::default(),
-        revoked_at: None,
-        revoked_reason: None,
-        revoked_detail: None,
-    };
+    let mut record = portal_key();
     let active = record.to_json();
     assert_eq!(active["status"], "active");
     assert_eq!(active["created_at"], "1970-01-01T00:00:00Z");
@@ -193,16 +199,12 @@ fn key_records_serialise_with_status_and_rfc3339_times() {
 
 fn leaked_key(reason: RevocationReason) -> KeyRecord {
     KeyRecord {
-        id: KeyId::from_stored("key_1".into()),
-        label: None,
-        last4: "a1b2".into(),
-        source: Source::Portal,
-        created_at: 0,
         last_used_at: Some(30_000),
         last_used_from: ClientMeta::new(Some("203.0.113.9"), Some("NZ"), Some("curl/8.5.0")),
         revoked_at: Some(60_000),
         revoked_reason: Some(reason),
         revoked_detail: Some("https://github.com/ada/dotfiles/blob/main/.env".into()),
+        ..portal_key()
     }
 }
 

@@ -1,11 +1,5 @@
 use super::*;
-
-fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect()
-}
+use crate::oauth::test_fixtures::params;
 
 const KEY_ID: &str = "key_0123456789abcdef0123456789abcdef";
 

@@ -1,7 +1,7 @@
 use super::*;
 use crate::accounts::{Email, Role, UserId};
-use crate::activity::ClientMeta;
-use crate::keys::{KeyId, RevocationReason, Source};
+use crate::keys::tests::portal_key;
+use crate::keys::RevocationReason;
 
 #[test]
 fn a_supported_version_is_echoed() {
@@ -92,16 +92,8 @@ fn whoami_names_the_user_role_and_calling_key_without_secrets() {
         role: Role::OrgAdmin,
     };
     let key = KeyRecord {
-        id: KeyId::from_stored("key_1".into()),
         label: Some("laptop".into()),
-        last4: "a1b2".into(),
-        source: Source::Portal,
-        created_at: 0,
-        last_used_at: None,
-        last_used_from: ClientMeta::default(),
-        revoked_at: None,
-        revoked_reason: None,
-        revoked_detail: None,
+        ..portal_key()
     };
     let result = whoami(&user, &key);
     let data = &result["structuredContent"];
@@ -116,16 +108,10 @@ fn whoami_names_the_user_role_and_calling_key_without_secrets() {
 #[test]
 fn list_api_keys_says_why_and_when_each_key_was_revoked() {
     let leaked = KeyRecord {
-        id: KeyId::from_stored("key_1".into()),
-        label: None,
-        last4: "a1b2".into(),
-        source: Source::Portal,
-        created_at: 0,
-        last_used_at: None,
-        last_used_from: ClientMeta::default(),
         revoked_at: Some(60_000),
         revoked_reason: Some(RevocationReason::Leaked),
         revoked_detail: Some("https://gist.github.com/ada/1".into()),
+        ..portal_key()
     };
     let result = list_api_keys(&[leaked]);
     let key = &result["structuredContent"]["keys"][0];

@@ -1,6 +1,7 @@
 //! The authorization endpoint's rules (RFC 6749 §4.1.1–§4.1.2, PKCE, RFC 8707, RFC 9207):
 //! which requests may proceed to the consent page, which errors go back to the client,
 //! and which must never be redirected anywhere.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! The handler's order is:
 //! 1. [`requested_client_id`] — a missing, repeated or malformed `client_id` is shown as

@@ -1,5 +1,5 @@
-//! What the consent page shows, and what protects the decision it posts. Pure rules; the
-//! handlers in `http::oauth` call them.
+//! What the consent page shows, and what protects the decision it posts. Pure rules, no
+//! `worker` import; the handlers in `http::oauth` call them.
 //!
 //! The page leads with where the key will go, because that is the one thing an attacker
 //! cannot fake: a registered client's name is whatever it typed, but its redirect URI is

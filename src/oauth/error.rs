@@ -1,5 +1,6 @@
 //! The error answer of the token and revocation endpoints (RFC 6749 §5.2), apart from
 //! the internal failures the handlers map to a 500.
+//! Pure: no `worker` import, so it unit-tests on the host.
 
 use serde_json::{json, Value};
 

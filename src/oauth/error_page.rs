@@ -1,7 +1,7 @@
 //! Filling in the page an authorization request that cannot continue is shown on. The
 //! page itself is a portal page (`portal/pages/oauth/error.html`, in the one shell); it
-//! marks where the reason goes and the optional "Return to …" link. Pure: the handler
-//! fetches the page from the assets and hands it here.
+//! marks where the reason goes and the optional "Return to …" link. Pure (no `worker`
+//! import): the handler fetches the page from the assets and hands it here.
 
 /// Where the reason goes.
 pub const MESSAGE: &str = "<!--oauth-error:message-->";

@@ -1,6 +1,7 @@
 //! OAuth request parameters: `application/x-www-form-urlencoded` pairs from a query
 //! string (authorization endpoint) or a body (token and revocation endpoints), and the
 //! RFC 6749 §3.1/§3.2 rules for reading them.
+//! Pure: no `worker` import, so it unit-tests on the host.
 
 /// Decodes `a=1&b=2` into pairs, in order. Malformed percent-escapes and invalid UTF-8
 /// decode lossily (U+FFFD) rather than failing: such a value can only fail the checks

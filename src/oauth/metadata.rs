@@ -1,5 +1,6 @@
 //! The discovery documents MCP clients read before anything else, and the names they
 //! publish: endpoint paths, the one scope, the one protected resource.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! `origin` / `issuer` below is the public origin with no trailing slash
 //! (`https://keys.example.com`), as `http::request::public_origin` returns it. The issuer

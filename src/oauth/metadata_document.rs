@@ -2,6 +2,7 @@
 //! registration MCP 2025-11-25 prefers): a client names itself by an `https` URL, and the
 //! JSON document at that URL is its registration. The host serving the document vouches
 //! for the client, so the consent page can name that host instead of a self-chosen name.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! These are the pure rules: which URLs may be a client id, what a document must hold, and
 //! how long it may be cached. The handler fetches (GET, no redirects, a short timeout, at

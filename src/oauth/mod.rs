@@ -19,3 +19,6 @@ pub mod redirect_uri;
 pub mod registration;
 pub mod revocation;
 pub mod token;
+
+#[cfg(test)]
+pub(crate) mod test_fixtures;

@@ -1,6 +1,7 @@
 //! PKCE (RFC 7636), S256 only. OAuth 2.1 and the MCP authorization spec make PKCE
 //! mandatory; `plain` would hand the verifier to anyone who sees the authorization
 //! request, so it is refused rather than supported.
+//! Pure: no `worker` import, so it unit-tests on the host.
 
 use std::fmt;
 

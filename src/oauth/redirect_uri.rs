@@ -1,5 +1,6 @@
 //! Which redirect URIs a client may register, and when a redirect URI presented at the
 //! authorization endpoint is one the client registered.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! Registration accepts three kinds (RFC 8252 for native apps, OAuth 2.1 §7.5):
 //! - `https://host/…` — web clients (`https://claude.ai/api/mcp/auth_callback`,

@@ -1,5 +1,6 @@
 //! RFC 7591 dynamic client registration: reading a registration request into a
 //! validated [`ClientRegistration`], the client id and secret formats, and the response.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! What we register is narrower than what RFC 7591 can express: the authorization code
 //! flow with PKCE, the one `mcp` scope, no refresh tokens. Where a client asks for

@@ -1,4 +1,5 @@
 //! RFC 7009 token revocation at `POST /oauth/revoke`.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! The handler's order is: [`parse_revocation_request`]; identify and authenticate the
 //! client exactly as the token endpoint does (`token::presented_client`,

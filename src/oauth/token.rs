@@ -1,6 +1,7 @@
 //! The token endpoint's rules (RFC 6749 §4.1.3, §5, RFC 7636 §4.6, RFC 8707): reading a
 //! code exchange, authenticating the client, and checking that the code was issued for
 //! exactly this exchange.
+//! Pure: no `worker` import, so it unit-tests on the host.
 //!
 //! The handler's order is:
 //! 1. [`parse_token_request`] (form body + `Authorization` header).

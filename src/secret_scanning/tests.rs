@@ -1,38 +1,17 @@
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
+use super::fixtures::{block_on, github, unhex};
 use super::*;
 
-/// GitHub's published document as it stood when its docs' sample request was signed.
-const GITHUB_KEYS_DOCUMENT: &str = r#"{"public_keys":[
-    {"key_identifier":"90a421169f0a406205f1563a953312f0be898d3c7b6c06b681aa86a874555f4a",
-     "key":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9MJJHnMfn2+H4xL4YaPDA4RpJqUq\nkCmRCBnYERxZanmcpzQSXs1X/AljlKkbJ8qpVIW4clayyef9gWhFbNHWAA==\n-----END PUBLIC KEY-----\n",
-     "is_current":false},
-    {"key_identifier":"bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c",
-     "key":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYAGMWO8XgCamYKMJS6jc/qgvSlAd\nAjPuDPRcXU22YxgBrz+zoN19MzuRyW87qEt9/AmtoNP5GrobzUvQSyJFVw==\n-----END PUBLIC KEY-----\n",
-     "is_current":true}]}"#;
-const CURRENT_KEY_ID: &str = "bcb53661c06b4728e59d897fb6165d5c9cda0fd9cdf9d09ead458168deb7518c";
+/// The current key of `github::KEYS_DOCUMENT`, and its SPKI DER in hex.
 const CURRENT_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYAGMWO8XgCamYKMJS6jc/qgvSlAd\nAjPuDPRcXU22YxgBrz+zoN19MzuRyW87qEt9/AmtoNP5GrobzUvQSyJFVw==\n-----END PUBLIC KEY-----\n";
 const CURRENT_KEY_SPKI_HEX: &str = "3059301306072a8648ce3d020106082a8648ce3d0301070342000460018c58ef178026a660a3094ba8dcfea82f4a501d0233ee0cf45c5d4db6631801af3fb3a0dd7d333b91c96f3ba84b7dfc09ada0d3f91aba1bcd4bd04b224557";
-
-/// The sample request in GitHub's partner program docs, signed by the current key.
-const SAMPLE_SIGNATURE: &str = "MEQCIQDaMKqrGnE27S0kgMrEK0eYBmyG0LeZismAEz/BgZyt7AIfXt9fErtRS4XaeSt/AO1RtBY66YcAdjxji410VQV4xg==";
-const SAMPLE_BODY: &str = r#"[{"source":"commit","token":"some_token","type":"some_type","url":"https://example.com/base-repo-url/"}]"#;
 
 const RSA_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCt3r8+k8/UubBLpHJOW1Q/TJOe\nBbqRAEswe0T7Fx/j83lx33V4C7itGlFeoaHLsyYVMNB4N0Khnr9rLZ2+rGWFxrxJ\nSfrHEsFaVHBgfZgC5paSLWFn8glwf9MTpkCWSrZ7zQQcAIGn8ayNcrj3tGsDQZgx\nqG4afC9EZLSxFTeEyQIDAQAB\n-----END PUBLIC KEY-----\n";
 const P384_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEXt5xKmf13qBBi3lFAi2aFji/BechApfk\nmx6lO5N36x8H7hxBjhNgCGa1nMSIQRnDX+ng0XsGjTlj8uSY0t6lwYLQwK2Gy/9G\nilOO2UnxIKDCVw69G0XVRibPmzIgI6uO\n-----END PUBLIC KEY-----\n";
 const SECP256K1_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAEFCIrXsm6+nNaBgZjClMNyCu4fmle/a3+\nlZRV6wp6HYHom8w6fOiXug3ATg2p9ugQ7UwOR6cOKR397soWlvTh6g==\n-----END PUBLIC KEY-----\n";
 const ED25519_PEM: &str = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA9MC4OM4lwnEa6SODoKcGq2XkCSoE0G6gE8rHQ/L7K70=\n-----END PUBLIC KEY-----\n";
 
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 fn github_keys() -> GitHubPublicKeys {
-    GitHubPublicKeys::parse(GITHUB_KEYS_DOCUMENT).unwrap()
+    GitHubPublicKeys::parse(github::KEYS_DOCUMENT).unwrap()
 }
 
 fn document_with(entries: &[String]) -> String {
@@ -49,7 +28,7 @@ fn entry(key_identifier: &str, pem: &str) -> String {
 fn githubs_published_document_reads_as_two_p256_keys() {
     let keys = github_keys();
     assert_eq!(keys.keys().len(), 2);
-    let current = keys.find(CURRENT_KEY_ID).unwrap();
+    let current = keys.find(github::CURRENT_KEY_ID).unwrap();
     assert!(current.is_current());
     assert_eq!(current.key().spki_der(), unhex(CURRENT_KEY_SPKI_HEX));
     assert!(!keys.keys()[0].is_current());
@@ -59,7 +38,10 @@ fn githubs_published_document_reads_as_two_p256_keys() {
 fn an_identifier_not_in_the_document_finds_no_key() {
     assert_eq!(github_keys().find("0000"), None);
     assert_eq!(github_keys().find(""), None);
-    assert_eq!(github_keys().find(&CURRENT_KEY_ID.to_uppercase()), None);
+    assert_eq!(
+        github_keys().find(&github::CURRENT_KEY_ID.to_uppercase()),
+        None
+    );
 }
 
 #[test]
@@ -218,7 +200,7 @@ fn a_document_with_more_than_twenty_keys_is_refused() {
 fn an_oversized_document_is_refused_before_it_is_parsed() {
     let padded = format!(
         "{}{}",
-        GITHUB_KEYS_DOCUMENT,
+        github::KEYS_DOCUMENT,
         " ".repeat(MAX_KEYS_DOCUMENT_BYTES)
     );
     assert_eq!(
@@ -276,8 +258,8 @@ fn der_signature(r: &[u8], s: &[u8]) -> Vec<u8> {
 
 #[test]
 fn githubs_sample_signature_converts_with_r_unpadded_and_s_left_padded() {
-    let signature = P1363Signature::from_header(SAMPLE_SIGNATURE).unwrap();
-    let der = decode_standard(SAMPLE_SIGNATURE).unwrap();
+    let signature = P1363Signature::from_header(github::SIGNATURE).unwrap();
+    let der = decode_standard(github::SIGNATURE).unwrap();
     // r is 33 bytes in DER (a zero, then a high bit set); s only 31.
     assert_eq!(&der[2..5], &[0x02, 0x21, 0x00]);
     assert_eq!(&der[37..39], &[0x02, 0x1f]);
@@ -411,7 +393,7 @@ fn a_signature_header_that_is_not_base64_or_too_long_is_refused() {
         Err(SignatureError::NotBase64)
     );
     assert_eq!(
-        P1363Signature::from_header(&SAMPLE_SIGNATURE.replace('/', "_")),
+        P1363Signature::from_header(&github::SIGNATURE.replace('/', "_")),
         Err(SignatureError::NotBase64)
     );
     assert_eq!(
@@ -433,18 +415,11 @@ impl SignatureVerifier for Answers {
     }
 }
 
-fn block_on<F: Future>(future: F) -> F::Output {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("the verifiers in these tests answer at once"),
-    }
-}
-
 fn signed(body: &str) -> SignedReport {
     SignedReport::new(
         &github_keys(),
-        Some(CURRENT_KEY_ID),
-        Some(SAMPLE_SIGNATURE),
+        Some(github::CURRENT_KEY_ID),
+        Some(github::SIGNATURE),
         body.as_bytes().to_vec(),
     )
     .unwrap()
@@ -467,11 +442,11 @@ fn a_report_without_a_key_identifier_or_signature_is_refused_first() {
     let keys = github_keys();
     let attempt = |id, signature| SignedReport::new(&keys, id, signature, vec![]).unwrap_err();
     assert_eq!(
-        attempt(None, Some(SAMPLE_SIGNATURE)),
+        attempt(None, Some(github::SIGNATURE)),
         ReportError::MissingKeyIdentifier
     );
     assert_eq!(
-        attempt(Some(CURRENT_KEY_ID), None),
+        attempt(Some(github::CURRENT_KEY_ID), None),
         ReportError::MissingSignature
     );
     assert_eq!(attempt(None, None), ReportError::MissingKeyIdentifier);
@@ -479,7 +454,12 @@ fn a_report_without_a_key_identifier_or_signature_is_refused_first() {
 
 #[test]
 fn a_report_naming_an_unknown_key_is_refused() {
-    let refused = SignedReport::new(&github_keys(), Some("0123"), Some(SAMPLE_SIGNATURE), vec![]);
+    let refused = SignedReport::new(
+        &github_keys(),
+        Some("0123"),
+        Some(github::SIGNATURE),
+        vec![],
+    );
     assert_eq!(refused.unwrap_err(), ReportError::UnknownKeyIdentifier);
 }
 
@@ -496,8 +476,8 @@ fn a_malformed_signature_is_refused_before_the_key_is_looked_up() {
 fn an_oversized_body_is_refused_before_anything_is_verified() {
     let refused = SignedReport::new(
         &github_keys(),
-        Some(CURRENT_KEY_ID),
-        Some(SAMPLE_SIGNATURE),
+        Some(github::CURRENT_KEY_ID),
+        Some(github::SIGNATURE),
         vec![b' '; MAX_REPORT_BYTES + 1],
     );
     assert_eq!(refused.unwrap_err(), ReportError::BodyTooLarge);
@@ -514,7 +494,7 @@ fn a_signature_the_verifier_rejects_is_a_mismatch_and_the_body_is_never_read() {
 
 #[test]
 fn a_verifier_that_fails_to_check_is_not_the_reports_fault() {
-    let outcome = block_on(signed(SAMPLE_BODY).verify(&Answers(Err("no crypto"))));
+    let outcome = block_on(signed(github::BODY).verify(&Answers(Err("no crypto"))));
     assert_eq!(outcome.unwrap_err(), VerifyError::Verifier("no crypto"));
 }
 
@@ -533,7 +513,7 @@ fn the_verifier_is_given_the_named_key_the_raw_body_and_the_converted_signature(
             assert_eq!(message, b" [] ");
             assert_eq!(
                 signature,
-                &P1363Signature::from_header(SAMPLE_SIGNATURE).unwrap()
+                &P1363Signature::from_header(github::SIGNATURE).unwrap()
             );
             Ok(true)
         }
@@ -544,7 +524,7 @@ fn the_verifier_is_given_the_named_key_the_raw_body_and_the_converted_signature(
 
 #[test]
 fn githubs_sample_body_reads_as_one_token() {
-    let report = read(SAMPLE_BODY).unwrap();
+    let report = read(github::BODY).unwrap();
     let [token] = report.tokens() else {
         panic!("one token expected")
     };

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 
-import { query, runScript } from '../support/app.mjs';
+import { query, runScript, sqlText } from '../support/app.mjs';
 import { PASSWORD } from '../support/client.mjs';
 import {
   API_KEYS_PATH, app, assertClean, assertDarkBackground, contextUser, horizontalOverflow, insertKeys, keyRow,
-  mintInContext, openPage, screenshot, signUpInContext, sqlText, useAppAndBrowser,
+  mintInContext, openPage, screenshot, signUpInContext, useAppAndBrowser,
 } from '../support/browser.mjs';
 import { githubSecretScanning, postReport, reportBody } from '../support/github.mjs';
 

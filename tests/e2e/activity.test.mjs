@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { query, runScript, spawnApp } from '../support/app.mjs';
+import { insertKeyRows, query, runScript, spawnApp, sqlText } from '../support/app.mjs';
 import { Client, clientAddress, PASSWORD, rpc, signedUpClient } from '../support/client.mjs';
-import { authorizeParams, decide, exchangeCode, pkcePair, registerClient } from '../support/oauth.mjs';
+import { authorizeParams, connectClient, decide, exchangeCode, pkcePair, registerClient } from '../support/oauth.mjs';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -26,13 +26,6 @@ after(async () => {
 });
 
 const hex = (bytes) => randomBytes(bytes).toString('hex');
-const sql = (value) => (value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`);
-
-async function mintKey(client, label, headers = {}) {
-  const response = await client.request('POST', '/api/keys', { json: label === undefined ? {} : { label }, headers });
-  assert.equal(response.status, 201, response.text);
-  return response.body;
-}
 
 async function activity(client, cursor) {
   const response = await client.request('GET', cursor ? `/api/activity?cursor=${encodeURIComponent(cursor)}` : '/api/activity');
@@ -52,42 +45,16 @@ async function allActivity(client) {
   return entries;
 }
 
-async function keyById(client, id) {
-  return (await client.listAllKeys()).body.keys.find((key) => key.id === id);
-}
-
-/** Stores keys for `user` straight in D1: `{ last4, label, source, clientId, createdAt, revokedAt, … }`. */
-async function insertKeys(user, keys) {
-  const rows = keys.map((key) => `(${[
-    sql(key.id ?? `key_${hex(16)}`), sql(user.id), sql(hex(32)), sql(key.last4 ?? hex(2)), sql(key.label),
-    sql(key.source), sql(key.clientId), key.createdAt, key.revokedAt ?? 'NULL', sql(key.revokedReason),
-    sql(key.revokedDetail),
-  ].join(', ')})`);
-  for (let start = 0; start < rows.length; start += 200) {
-    await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id,
-      created_at, revoked_at, revoked_reason, revoked_detail) VALUES ${rows.slice(start, start + 200).join(', ')}`);
-  }
-}
-
 /** What the leak endpoint (issue 12 part 1) stores for a reported key. */
 async function markLeaked(keyId, url = LEAK_URL) {
   await query(app.persistDir, `UPDATE api_keys SET revoked_at = ${Date.now()}, revoked_reason = 'leaked',
-    revoked_detail = ${sql(url)} WHERE id = ${sql(keyId)}`);
+    revoked_detail = ${sqlText(url)} WHERE id = ${sqlText(keyId)}`);
 }
 
 /** Approves a request of `client` as `user` and exchanges the code: the token response. */
 async function connect(client, user, { tokenAddress = clientAddress(), tokenAgent = 'test-mcp-client/1.0' } = {}) {
-  const { verifier, challenge } = pkcePair();
-  const { details, redirectTo } = await decide(user, authorizeParams(app.baseUrl, client, { challenge }));
-  assert.ok(redirectTo, `the consent was accepted: ${JSON.stringify(details.body)}`);
-  const fields = {
-    grant_type: 'authorization_code',
-    code: redirectTo.searchParams.get('code'),
-    code_verifier: verifier,
-    client_id: client.client_id,
-    redirect_uri: client.redirect_uris[0],
-  };
-  const token = await exchangeCode(app.baseUrl, fields, { 'cf-connecting-ip': tokenAddress, 'user-agent': tokenAgent });
+  const tokenHeaders = { 'cf-connecting-ip': tokenAddress, 'user-agent': tokenAgent };
+  const { fields, token } = await connectClient(app.baseUrl, client, user, { tokenHeaders });
   assert.equal(token.status, 200, token.text);
   return { token: token.body.access_token, fields };
 }
@@ -110,13 +77,13 @@ async function listApiKeysTool(client, secret) {
 describe('every revocation says why and when', () => {
   test('a key the user revoked says "user", with the time, in the list and in list_api_keys', async () => {
     const user = await signedUpClient(app.baseUrl, 'reason-user');
-    const caller = await mintKey(user, 'caller');
-    const revoked = await mintKey(user, 'gone');
+    const caller = await user.mintKey('caller');
+    const revoked = await user.mintKey('gone');
     const answer = await user.revoke(revoked.id);
     assert.equal(answer.body.revoked_reason, 'user');
     assert.match(answer.body.revoked_at, RFC3339);
     assert.equal(answer.body.revoked_detail, null);
-    const listed = await keyById(user, revoked.id);
+    const listed = await user.keyById(revoked.id);
     assert.equal(listed.revoked_reason, 'user');
     assert.equal(listed.revoked_at, answer.body.revoked_at);
     const tool = (await listApiKeysTool(user, caller.secret)).find((key) => key.id === revoked.id);
@@ -127,10 +94,10 @@ describe('every revocation says why and when', () => {
 
   test('a leaked key carries where it was found, in the list and in list_api_keys', async () => {
     const user = await signedUpClient(app.baseUrl, 'reason-leak');
-    const caller = await mintKey(user, 'caller');
-    const leaked = await mintKey(user, 'committed by mistake');
+    const caller = await user.mintKey('caller');
+    const leaked = await user.mintKey('committed by mistake');
     await markLeaked(leaked.id);
-    const listed = await keyById(user, leaked.id);
+    const listed = await user.keyById(leaked.id);
     assert.equal(listed.status, 'revoked');
     assert.equal(listed.revoked_reason, 'leaked');
     assert.equal(listed.revoked_detail, LEAK_URL);
@@ -141,9 +108,9 @@ describe('every revocation says why and when', () => {
 
   test('revoking a revoked key again keeps its first reason, time and detail', async () => {
     const user = await signedUpClient(app.baseUrl, 'reason-first');
-    const leaked = await mintKey(user, 'leaked first');
+    const leaked = await user.mintKey('leaked first');
     await markLeaked(leaked.id);
-    const first = await keyById(user, leaked.id);
+    const first = await user.keyById(leaked.id);
     const again = await user.revoke(leaked.id);
     assert.equal(again.status, 200);
     assert.equal(again.body.revoked_reason, 'leaked');
@@ -159,12 +126,12 @@ describe('the notice of keys revoked automatically', () => {
     assert.equal((await phone.login(laptop.email, PASSWORD)).status, 200);
     const client = (await registerClient(app.baseUrl, { client_name: 'Notice app' })).body;
 
-    const mine = await mintKey(laptop, 'revoked by me');
+    const mine = await laptop.mintKey('revoked by me');
     await laptop.revoke(mine.id);
     const { token: replacedToken } = await connect(client, laptop);
     const { token: givenBackToken } = await connect(client, laptop); // replaces the first
     await revokeAsClient(client, givenBackToken);
-    const leaked = await mintKey(laptop, 'leaked');
+    const leaked = await laptop.mintKey('leaked');
     await markLeaked(leaked.id);
 
     const notice = (await laptop.request('GET', '/api/revocation-notice')).body.keys;
@@ -181,7 +148,7 @@ describe('the notice of keys revoked automatically', () => {
       notice.map((key) => key.id), 'the phone sees the same notice');
 
     // A key revoked after the laptop loaded the notice is not dismissed with it.
-    const later = await mintKey(laptop, 'revoked later');
+    const later = await laptop.mintKey('revoked later');
     await markLeaked(later.id);
     const dismissed = await laptop.request('POST', '/api/revocation-notice/dismiss', {
       json: { key_ids: notice.map((key) => key.id) },
@@ -200,7 +167,7 @@ describe('the notice of keys revoked automatically', () => {
   test('another user\'s key ids dismiss nothing, and malformed dismissals are refused', async () => {
     const owner = await signedUpClient(app.baseUrl, 'notice-owner');
     const other = await signedUpClient(app.baseUrl, 'notice-other');
-    const leaked = await mintKey(owner, 'leaked');
+    const leaked = await owner.mintKey('leaked');
     await markLeaked(leaked.id);
     const foreign = await other.request('POST', '/api/revocation-notice/dismiss', { json: { key_ids: [leaked.id] } });
     assert.equal(foreign.status, 200);
@@ -230,7 +197,7 @@ describe('the activity log', () => {
   test('mints and revocations are recorded with the address, country and user agent of the request', async () => {
     const user = await signedUpClient(app.baseUrl, 'activity-keys');
     const edge = { 'user-agent': 'hadron-e2e/1.0', 'mf-cf-blob': JSON.stringify({ country: 'NZ' }) };
-    const minted = await mintKey(user, 'laptop', edge);
+    const minted = await user.mintKey('laptop', edge);
     await user.request('POST', `/api/keys/${minted.id}/revoke`, { headers: edge });
     await user.revoke(minted.id); // already revoked: nothing new happened
 
@@ -269,7 +236,7 @@ describe('the activity log', () => {
   test('a long user agent is cut to 256 characters', async () => {
     const user = await signedUpClient(app.baseUrl, 'activity-agent');
     const agent = `Mozilla/5.0 ${'x'.repeat(2000)}`;
-    await mintKey(user, 'agent', { 'user-agent': agent });
+    await user.mintKey('agent', { 'user-agent': agent });
     const [entry] = (await activity(user)).activity;
     assert.equal(entry.user_agent, agent.slice(0, 256));
   });
@@ -277,7 +244,7 @@ describe('the activity log', () => {
   test('a mint refused by the cap on active keys leaves no entry', async () => {
     const user = await signedUpClient(app.baseUrl, 'activity-cap');
     const now = Date.now();
-    await insertKeys(user.user, Array.from({ length: 500 }, (_, i) => ({ source: 'portal', createdAt: now - 1000 - i })));
+    await insertKeyRows(app.persistDir, user.user.id, Array.from({ length: 500 }, (_, i) => ({ source: 'portal', createdAt: now - 1000 - i })));
     const refused = await user.mint('one too many');
     assert.equal(refused.status, 409);
     assert.deepEqual((await activity(user)).activity, []);
@@ -371,7 +338,7 @@ describe('the activity log', () => {
     assert.equal(entries[0].ip, '2001:db8:1:2::7');
     assert.equal(entries[0].user_agent, 'travel-laptop');
     const stored = await query(app.persistDir, `SELECT address_hash FROM sign_in_addresses
-      WHERE user_id = ${sql((await account.me()).body.user.id)}`);
+      WHERE user_id = ${sqlText((await account.me()).body.user.id)}`);
     assert.equal(stored.length, 2, 'two places: the home address and one IPv6 /64');
     assert.ok(stored.every(({ address_hash }) => /^[0-9a-f]{64}$/.test(address_hash)), 'stored as hashes only');
   });
@@ -379,11 +346,11 @@ describe('the activity log', () => {
   test('the log pages newest first with a keyset cursor, and each user sees only their own', async () => {
     const user = await signedUpClient(app.baseUrl, 'activity-pages');
     const other = await signedUpClient(app.baseUrl, 'activity-pages-other');
-    await mintKey(other, 'not yours');
+    await other.mintKey('not yours');
     const now = Date.now();
     // 45 entries, five of them in one millisecond: ties are broken by id, never skipped.
     const rows = Array.from({ length: 45 }, (_, i) => `(${[
-      sql(`act_${hex(16)}`), sql(user.user.id), sql('new_address_sign_in'), i < 5 ? now - 5000 : now - 10_000 - i * 1000,
+      sqlText(`act_${hex(16)}`), sqlText(user.user.id), sqlText('new_address_sign_in'), i < 5 ? now - 5000 : now - 10_000 - i * 1000,
     ].join(', ')})`);
     await query(app.persistDir, `INSERT INTO activity (id, user_id, kind, created_at) VALUES ${rows.join(', ')}`);
 
@@ -409,23 +376,23 @@ describe('the activity log', () => {
 
   test('the cleanup removes entries, sign-in addresses and last-use origins older than 90 days', async () => {
     const user = await signedUpClient(app.baseUrl, 'activity-cleanup');
-    const key = await mintKey(user, 'used long ago');
+    const key = await user.mintKey('used long ago');
     const now = Date.now();
     const [oldEntry, recentEntry] = [`act_${hex(16)}`, `act_${hex(16)}`];
     await query(app.persistDir, `
       INSERT INTO activity (id, user_id, kind, ip, created_at) VALUES
-        (${sql(oldEntry)}, ${sql(user.user.id)}, 'new_address_sign_in', '198.51.100.9', ${now - 91 * DAY_MS}),
-        (${sql(recentEntry)}, ${sql(user.user.id)}, 'new_address_sign_in', '198.51.100.9', ${now - 89 * DAY_MS});
-      UPDATE sign_in_addresses SET last_seen_at = ${now - 91 * DAY_MS} WHERE user_id = ${sql(user.user.id)};
+        (${sqlText(oldEntry)}, ${sqlText(user.user.id)}, 'new_address_sign_in', '198.51.100.9', ${now - 91 * DAY_MS}),
+        (${sqlText(recentEntry)}, ${sqlText(user.user.id)}, 'new_address_sign_in', '198.51.100.9', ${now - 89 * DAY_MS});
+      UPDATE sign_in_addresses SET last_seen_at = ${now - 91 * DAY_MS} WHERE user_id = ${sqlText(user.user.id)};
       UPDATE api_keys SET last_used_at = ${now - 91 * DAY_MS}, last_used_ip = '198.51.100.9',
-        last_used_country = 'DE', last_used_user_agent = 'old-client' WHERE id = ${sql(key.id)};`);
+        last_used_country = 'DE', last_used_user_agent = 'old-client' WHERE id = ${sqlText(key.id)};`);
     await app.runScheduled();
 
     const ids = (await allActivity(user)).map((entry) => entry.id);
     assert.ok(!ids.includes(oldEntry), 'the 91-day-old entry is gone');
     assert.ok(ids.includes(recentEntry), 'the 89-day-old entry stays');
-    assert.deepEqual(await query(app.persistDir, `SELECT * FROM sign_in_addresses WHERE user_id = ${sql(user.user.id)}`), []);
-    const listed = await keyById(user, key.id);
+    assert.deepEqual(await query(app.persistDir, `SELECT * FROM sign_in_addresses WHERE user_id = ${sqlText(user.user.id)}`), []);
+    const listed = await user.keyById(key.id);
     assert.ok(listed.last_used_at, 'when it was used stays');
     assert.deepEqual([listed.last_used_ip, listed.last_used_country, listed.last_used_user_agent], [null, null, null]);
   });
@@ -434,7 +401,7 @@ describe('the activity log', () => {
 describe('where a key was last used from', () => {
   test('/mcp records the address, country and client of the last use, at most once a minute', async () => {
     const user = await signedUpClient(app.baseUrl, 'last-use');
-    const key = await mintKey(user, 'script');
+    const key = await user.mintKey('script');
     const first = new Client(app.baseUrl);
     const call = (client, agent, country) => client.mcp(key.secret, rpc('ping'), {
       'user-agent': agent, 'mf-cf-blob': JSON.stringify({ country }),
@@ -442,7 +409,7 @@ describe('where a key was last used from', () => {
     assert.equal((await call(first, 'claude-code/2.1', 'DE')).status, 200);
     let listed;
     for (let attempt = 0; attempt < 50; attempt += 1) {
-      listed = await keyById(user, key.id);
+      listed = await user.keyById(key.id);
       if (listed.last_used_ip) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -453,7 +420,7 @@ describe('where a key was last used from', () => {
 
     // Within the minute a second use writes nothing: the row still names the first.
     assert.equal((await call(new Client(app.baseUrl), 'curl/8.5.0', 'FR')).status, 200);
-    const [row] = await query(app.persistDir, `SELECT last_used_ip, last_used_user_agent FROM api_keys WHERE id = ${sql(key.id)}`);
+    const [row] = await query(app.persistDir, `SELECT last_used_ip, last_used_user_agent FROM api_keys WHERE id = ${sqlText(key.id)}`);
     assert.deepEqual(row, { last_used_ip: first.address, last_used_user_agent: 'claude-code/2.1' });
   });
 });
@@ -477,7 +444,7 @@ describe('the key list at scale', () => {
       revokedAt: i % 3 === 2 ? now : null,
       revokedReason: i % 3 === 2 ? 'user' : null,
     }));
-    await insertKeys(user.user, seeded);
+    await insertKeyRows(app.persistDir, user.user.id, seeded);
   });
 
   async function listAll(params = {}) {

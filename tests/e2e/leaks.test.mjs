@@ -27,15 +27,7 @@ after(async () => {
 /** A signed-up client with one freshly minted key: `{ client, key }` (`key.secret` is the token). */
 async function userWithKey(label = 'laptop') {
   const client = await signedUpClient(app.baseUrl, 'leaks');
-  const minted = await client.mint(label);
-  assert.equal(minted.status, 201, minted.text);
-  return { client, key: minted.body };
-}
-
-async function keyById(client, id) {
-  const response = await client.listKeys();
-  assert.equal(response.status, 200, response.text);
-  return response.body.keys.find((key) => key.id === id);
+  return { client, key: await client.mintKey(label) };
 }
 
 /** Whether `/mcp` still accepts the key. */
@@ -58,7 +50,7 @@ describe('a genuine report', () => {
     ]);
 
     assert.equal(await mcpStatus(client, key.secret), 401, 'the very next request is refused');
-    const listed = await keyById(client, key.id);
+    const listed = await client.keyById(key.id);
     assert.equal(listed.status, 'revoked');
     assert.equal(listed.revoked_reason, 'leaked');
     assert.equal(listed.revoked_detail, LEAK_URL);
@@ -95,7 +87,7 @@ describe('a genuine report', () => {
       [active.secret, 'true_positive'],
     ]);
 
-    const first = await keyById(client, revoked.id);
+    const first = await client.keyById(revoked.id);
     assert.equal(first.revoked_reason, 'user', 'a key that was already revoked keeps its first reason');
     assert.equal(first.revoked_detail, null);
   });
@@ -132,7 +124,7 @@ describe('a report not signed by GitHub', () => {
       assert.equal(response.body.error.code, 'invalid_signature');
       assert.ok(!response.text.includes(key.secret), 'the answer never echoes a token');
       assert.equal(await mcpStatus(client, key.secret), 200);
-      assert.equal((await keyById(client, key.id)).status, 'active');
+      assert.equal((await client.keyById(key.id)).status, 'active');
       assert.deepEqual((await client.request('GET', '/api/revocation-notice')).body.keys, []);
     });
   }

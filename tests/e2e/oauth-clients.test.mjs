@@ -9,7 +9,7 @@ import { query, spawnApp } from '../support/app.mjs';
 import { KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
 import { startDocumentServer } from '../support/documents.mjs';
 import {
-  authorizeParams, decide, exchangeCode, getAuthorize, pkcePair, registerClient, returnLink,
+  authorizeParams, connectClient, decide, exchangeCode, getAuthorize, pkcePair, registerClient, returnLink,
 } from '../support/oauth.mjs';
 
 const REDIRECT = 'http://127.0.0.1:43123/callback';
@@ -41,19 +41,8 @@ function documentClient(path, document = {}, headers = {}) {
 }
 
 /** Approves a fresh request of `client` as `who` and exchanges the code: the token response. */
-async function connect(client, who = user, overrides = {}) {
-  const { verifier, challenge } = pkcePair();
-  const params = authorizeParams(app.baseUrl, client, { challenge, ...overrides });
-  const { details, redirectTo } = await decide(who, params);
-  assert.ok(redirectTo, `the consent was accepted: ${JSON.stringify(details.body)}`);
-  const token = await exchangeCode(app.baseUrl, {
-    grant_type: 'authorization_code',
-    code: redirectTo.searchParams.get('code'),
-    code_verifier: verifier,
-    client_id: client.client_id,
-    redirect_uri: client.redirect_uris[0],
-  });
-  return { details, token };
+function connect(client, who = user, overrides = {}) {
+  return connectClient(app.baseUrl, client, who, { authorize: overrides });
 }
 
 const keyRow = async (who, secret) => (await who.listKeys()).body.keys.find((key) => key.last4 === secret.slice(-4));

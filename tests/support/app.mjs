@@ -6,6 +6,7 @@
 // it from `after`), and as a last resort when the test process exits.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,40 @@ export async function query(persistDir, sql) {
   } catch (error) {
     // wrangler writes its JSON error to stdout, and often nothing to stderr.
     throw new Error(`d1 execute failed:\n${error.stderr || ''}${error.stdout || ''}${error.stderr || error.stdout ? '' : error.message}`);
+  }
+}
+
+/** A value as an SQL literal, for the seeding helpers' statements. */
+export function sqlText(value) {
+  return value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`;
+}
+
+function sqlNumber(value) {
+  return value == null ? 'NULL' : String(Number(value));
+}
+
+/** Rows per INSERT: D1 refuses statements over 100 KB. */
+const ROWS_PER_STATEMENT = 200;
+
+/**
+ * Stores keys for the user `userId` straight in D1, as an OAuth consent, a leak report or
+ * a legacy import would have: `{ id, last4, label, source, clientId, createdAt, lastUsedAt,
+ * lastUsedIp, lastUsedCountry, lastUsedUserAgent, revokedAt, revokedReason, revokedDetail }`
+ * (times in ms; a missing id or last4 is made up, any other missing field is NULL). Any
+ * number of keys, a few hundred per statement.
+ */
+export async function insertKeyRows(persistDir, userId, keys) {
+  const hex = (bytes) => randomBytes(bytes).toString('hex');
+  const rows = keys.map((key) => `(${[
+    sqlText(key.id ?? `key_${hex(16)}`), sqlText(userId), sqlText(hex(32)), sqlText(key.last4 ?? hex(2)),
+    sqlText(key.label), sqlText(key.source), sqlText(key.clientId), sqlNumber(key.createdAt),
+    sqlNumber(key.lastUsedAt), sqlText(key.lastUsedIp), sqlText(key.lastUsedCountry), sqlText(key.lastUsedUserAgent),
+    sqlNumber(key.revokedAt), sqlText(key.revokedReason), sqlText(key.revokedDetail),
+  ].join(', ')})`);
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    await query(persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id,
+      created_at, last_used_at, last_used_ip, last_used_country, last_used_user_agent, revoked_at, revoked_reason,
+      revoked_detail) VALUES ${rows.slice(start, start + ROWS_PER_STATEMENT).join(', ')}`);
   }
 }
 

@@ -7,7 +7,6 @@
 // belong to that one file.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
-import { query, ROOT, spawnApp } from './app.mjs';
+import { insertKeyRows, query, ROOT, spawnApp } from './app.mjs';
 import { clientAddress, uniqueEmail, PASSWORD } from './client.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -192,38 +191,13 @@ export async function contextUser(context) {
   return user;
 }
 
-/** A value as an SQL literal, for the seeding helpers' statements. */
-export function sqlText(value) {
-  return value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`;
-}
-
-function sqlNumber(value) {
-  return value == null ? 'NULL' : String(Number(value));
-}
-
-/** Rows per INSERT: D1 refuses statements over 100 KB. */
-const ROWS_PER_STATEMENT = 200;
-
 /**
  * Stores keys for the context's user straight in D1, as an OAuth consent, a leak report or
- * a legacy import would have: `{ last4, label, source, clientId, createdAt, lastUsedAt,
- * lastUsedIp, lastUsedCountry, lastUsedUserAgent, revokedAt, revokedReason, revokedDetail }`
- * (times in ms; a missing field is NULL). Any number of keys, a few hundred per statement.
+ * a legacy import would have: the fields `insertKeyRows` (app.mjs) takes.
  */
 export async function insertKeys(context, keys) {
   const user = await contextUser(context);
-  const hex = (bytes) => randomBytes(bytes).toString('hex');
-  const rows = keys.map((key) => `(${[
-    sqlText(`key_${hex(16)}`), sqlText(user.id), sqlText(hex(32)), sqlText(key.last4), sqlText(key.label),
-    sqlText(key.source), sqlText(key.clientId), sqlNumber(key.createdAt), sqlNumber(key.lastUsedAt),
-    sqlText(key.lastUsedIp), sqlText(key.lastUsedCountry), sqlText(key.lastUsedUserAgent),
-    sqlNumber(key.revokedAt), sqlText(key.revokedReason), sqlText(key.revokedDetail),
-  ].join(', ')})`);
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await query(app.persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id,
-      created_at, last_used_at, last_used_ip, last_used_country, last_used_user_agent, revoked_at, revoked_reason,
-      revoked_detail) VALUES ${rows.slice(start, start + ROWS_PER_STATEMENT).join(', ')}`);
-  }
+  await insertKeyRows(app.persistDir, user.id, keys);
 }
 
 /** The API keys page's row for the key ending in `last4`. */

@@ -1,6 +1,7 @@
 // A small HTTP client for the Worker: one method per endpoint, a cookie jar per client
 // (one client = one browser profile), and responses read once into plain objects.
 
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 
@@ -98,7 +99,24 @@ export class Client {
       if (!cursor) return { ...response, body: { ...response.body, keys } };
     }
   }
-  mint(label) { return this.request('POST', '/api/keys', { json: label === undefined ? {} : { label } }); }
+  mint(label, headers = {}) {
+    return this.request('POST', '/api/keys', { json: label === undefined ? {} : { label }, headers });
+  }
+
+  /** Mints a key and returns it (`{ id, secret, … }`); the test fails unless that was a 201. */
+  async mintKey(label, headers = {}) {
+    const response = await this.mint(label, headers);
+    assert.equal(response.status, 201, response.text);
+    return response.body;
+  }
+
+  /** The key with this id from every page of the list, or undefined. */
+  async keyById(id) {
+    const response = await this.listAllKeys();
+    assert.equal(response.status, 200, response.text);
+    return response.body.keys.find((key) => key.id === id);
+  }
+
   revoke(id) { return this.request('POST', `/api/keys/${encodeURIComponent(id)}/revoke`); }
 
   /** A JSON-RPC call to /mcp with a bearer key (no cookie: MCP clients have none). */

@@ -1,5 +1,6 @@
 // Helpers for driving the OAuth flow over HTTP, as a client and as the signed-in user
 // on the consent page would.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 
 import { clientAddress, readResponse } from './client.mjs';
@@ -86,4 +87,25 @@ export function returnLink(html) {
   if (!match) return null;
   const decode = (text) => text.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   return { href: decode(match[1]), text: decode(match[2]) };
+}
+
+/**
+ * The whole flow for `client` as the signed-in `user`: authorize (with `authorize`
+ * overriding the query), approve on the consent page, exchange the code (sending
+ * `tokenHeaders`). The test fails unless the consent redirected back with a code.
+ * Returns the consent's `details`, the token request's `fields` and its response.
+ */
+export async function connectClient(baseUrl, client, user, { authorize = {}, tokenHeaders = {} } = {}) {
+  const { verifier, challenge } = pkcePair();
+  const { details, redirectTo } = await decide(user, authorizeParams(baseUrl, client, { challenge, ...authorize }));
+  assert.ok(redirectTo, `the consent was accepted: ${JSON.stringify(details.body)}`);
+  const fields = {
+    grant_type: 'authorization_code',
+    code: redirectTo.searchParams.get('code'),
+    code_verifier: verifier,
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uris[0],
+  };
+  const token = await exchangeCode(baseUrl, fields, tokenHeaders);
+  return { details, fields, token };
 }

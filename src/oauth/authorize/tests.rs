@@ -1,46 +1,17 @@
 use super::*;
 use crate::oauth::metadata_document::DocumentUrl;
+use crate::oauth::test_fixtures::{
+    self, good_authorize_request as good_request, CHALLENGE, CLIENT, LOOPBACK, RESOURCE, WEB,
+};
 
-const CLIENT: &str = "dcr_0123456789abcdef0123456789abcdef";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const RESOURCE: &str = "https://keys.example.com/mcp";
 const ISSUER: &str = "https://keys.example.com";
-const LOOPBACK: &str = "http://127.0.0.1/callback";
-const WEB: &str = "https://claude.ai/api/mcp/auth_callback";
-
-fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn good_request() -> Vec<(String, String)> {
-    params(&[
-        ("response_type", "code"),
-        ("client_id", CLIENT),
-        ("redirect_uri", "http://127.0.0.1:51004/callback"),
-        ("state", "xyz"),
-        ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"),
-        ("scope", "mcp"),
-        ("resource", RESOURCE),
-    ])
-}
 
 fn with(name: &str, value: &str) -> Vec<(String, String)> {
-    let mut request: Vec<_> = good_request()
-        .into_iter()
-        .filter(|(k, _)| k != name)
-        .collect();
-    request.push((name.to_owned(), value.to_owned()));
-    request
+    test_fixtures::with(good_request(), name, value)
 }
 
 fn without(name: &str) -> Vec<(String, String)> {
-    good_request()
-        .into_iter()
-        .filter(|(k, _)| k != name)
-        .collect()
+    test_fixtures::without(good_request(), name)
 }
 
 fn doubled(name: &str) -> Vec<(String, String)> {

@@ -1,10 +1,5 @@
 use super::*;
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::oauth::test_fixtures::params as pairs;
 
 #[test]
 fn form_encoding_is_decoded_including_plus_as_space() {

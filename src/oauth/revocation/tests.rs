@@ -1,11 +1,6 @@
 use super::*;
 use crate::oauth::error::OAuthErrorCode;
-
-fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
+use crate::oauth::test_fixtures::params;
 
 #[test]
 fn the_token_and_hint_are_read() {

@@ -1,23 +1,15 @@
 use super::*;
 use crate::oauth::metadata_document::DocumentUrl;
 use crate::oauth::registration::ClientSecret;
+use crate::oauth::test_fixtures::{
+    self, params, standard_base64, CHALLENGE, CLIENT, REDIRECT, RESOURCE, VERIFIER,
+};
 
-const CLIENT: &str = "dcr_0123456789abcdef0123456789abcdef";
 const OTHER_CLIENT: &str = "dcr_fedcba9876543210fedcba9876543210";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const REDIRECT: &str = "http://127.0.0.1:51004/callback";
-const RESOURCE: &str = "https://keys.example.com/mcp";
 const NOW: i64 = 1_795_847_984_123;
 
 fn code() -> String {
     "ab".repeat(32)
-}
-
-fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn good_body() -> Vec<(String, String)> {
@@ -32,13 +24,11 @@ fn good_body() -> Vec<(String, String)> {
 }
 
 fn with(name: &str, value: &str) -> Vec<(String, String)> {
-    let mut body: Vec<_> = good_body().into_iter().filter(|(k, _)| k != name).collect();
-    body.push((name.to_owned(), value.to_owned()));
-    body
+    test_fixtures::with(good_body(), name, value)
 }
 
 fn without(name: &str) -> Vec<(String, String)> {
-    good_body().into_iter().filter(|(k, _)| k != name).collect()
+    test_fixtures::without(good_body(), name)
 }
 
 fn error_of(body: &[(String, String)], header: Option<&str>) -> OAuthErrorCode {
@@ -61,16 +51,8 @@ fn stored() -> StoredCode {
 fn basic(id: &str, secret: &str) -> String {
     format!(
         "Basic {}",
-        encode_standard(format!("{id}:{secret}").as_bytes())
+        standard_base64(format!("{id}:{secret}").as_bytes(), true)
     )
-}
-
-/// Test-only standard Base64 encoder, to build Basic headers.
-fn encode_standard(bytes: &[u8]) -> String {
-    super::super::base64::encode_url_no_pad(bytes)
-        .replace('-', "+")
-        .replace('_', "/")
-        + &"=".repeat((3 - bytes.len() % 3) % 3)
 }
 
 #[test]
@@ -214,7 +196,7 @@ fn basic_credentials_are_form_decoded() {
 
 #[test]
 fn the_basic_scheme_is_case_insensitive_and_other_schemes_are_ignored() {
-    let encoded = encode_standard(format!("{CLIENT}:x").as_bytes());
+    let encoded = standard_base64(format!("{CLIENT}:x").as_bytes(), true);
     assert!(matches!(
         parse_basic_credentials(Some(&format!("bAsIc {encoded}"))),
         BasicCredentials::Present { .. }
@@ -231,10 +213,10 @@ fn malformed_basic_credentials_are_an_invalid_client() {
     for header in [
         "Basic".to_owned(),
         "Basic !!!".to_owned(),
-        format!("Basic {}", encode_standard(b"no-colon")),
-        format!("Basic {}", encode_standard(b":secret")),
-        format!("Basic {}", encode_standard(b"id:%zz")),
-        format!("Basic {}", encode_standard(&[0xff, b':', b'x'])),
+        format!("Basic {}", standard_base64(b"no-colon", true)),
+        format!("Basic {}", standard_base64(b":secret", true)),
+        format!("Basic {}", standard_base64(b"id:%zz", true)),
+        format!("Basic {}", standard_base64(&[0xff, b':', b'x'], true)),
     ] {
         assert_eq!(
             error_of(&without("client_id"), Some(&header)),
