@@ -396,14 +396,18 @@ fn key_values(key: &NewKey<'_>, code_hash: Option<&CodeHash>) -> [JsValue; 10] {
 
 /// Every key of a user, active and revoked, newest first.
 pub async fn list_keys(db: &D1Database, user_id: &UserId) -> Result<Vec<KeyRecord>> {
-    let rows: Vec<KeyRow> = db
-        .prepare(format!(
+    key_records(
+        db.prepare(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 {KEY_ORDER}"
         ))
-        .bind(&[text(user_id.as_str())])?
-        .all()
-        .await?
-        .results()?;
+        .bind(&[text(user_id.as_str())])?,
+    )
+    .await
+}
+
+/// The keys a `SELECT {KEY_COLUMNS}` statement finds, in its order.
+async fn key_records(statement: D1PreparedStatement) -> Result<Vec<KeyRecord>> {
+    let rows: Vec<KeyRow> = statement.all().await?.results()?;
     Ok(rows.into_iter().map(KeyRecord::from).collect())
 }
 
@@ -452,8 +456,7 @@ pub async fn list_keys_page(
     }
     values.push(count(listing::KEY_PAGE_SIZE + 1));
     sql.push_str(&format!(" {KEY_ORDER} LIMIT ?{}", values.len()));
-    let rows: Vec<KeyRow> = db.prepare(sql).bind(&values)?.all().await?.results()?;
-    let records = rows.into_iter().map(KeyRecord::from).collect();
+    let records = key_records(db.prepare(sql).bind(&values)?).await?;
     Ok(listing::split_page(
         records,
         listing::KEY_PAGE_SIZE,
@@ -1147,17 +1150,15 @@ pub async fn unseen_automatic_revocations(
     db: &D1Database,
     user_id: &UserId,
 ) -> Result<Vec<KeyRecord>> {
-    let rows: Vec<KeyRow> = db
-        .prepare(format!(
+    key_records(
+        db.prepare(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 \
              AND revoked_reason <> 'user' AND revocation_seen_at IS NULL \
              ORDER BY revoked_at DESC LIMIT ?2"
         ))
-        .bind(&[text(user_id.as_str()), count(MAX_NOTICE_KEYS)])?
-        .all()
-        .await?
-        .results()?;
-    Ok(rows.into_iter().map(KeyRecord::from).collect())
+        .bind(&[text(user_id.as_str()), count(MAX_NOTICE_KEYS)])?,
+    )
+    .await
 }
 
 /// Marks the notices of these of the user's keys as seen; the ids of other users' keys and
