@@ -57,6 +57,12 @@ pub enum Tool {
     ListApiKeys,
 }
 
+/// [`tools_list_result`] serialised, once per isolate: it never changes.
+pub fn tools_list_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| tools_list_result().to_string())
+}
+
 pub fn tools_list_result() -> Value {
     let no_arguments = json!({ "type": "object", "properties": {}, "additionalProperties": false });
     json!({

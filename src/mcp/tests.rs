@@ -142,3 +142,9 @@ fn batches_belong_to_2025_03_26_and_to_requests_without_a_version_header() {
     assert!(!accepts_batches(Some("2025-06-18")));
     assert!(!accepts_batches(Some("2025-11-25")));
 }
+
+#[test]
+fn the_cached_tools_list_is_the_serialised_result() {
+    assert_eq!(tools_list_json(), tools_list_result().to_string());
+    assert!(std::ptr::eq(tools_list_json(), tools_list_json()));
+}
