@@ -84,6 +84,47 @@ impl PublicOrigin {
         }
     }
 
+    /// The same decision as [`PublicOrigin::for_request`] for the request URL as the
+    /// runtime serialises it (`request.url`), without parsing it in full when it need not:
+    /// a serialised URL is canonical, so a plain `http(s)://host[:port]/…` whose host is
+    /// accepted can be cut out of the string. Anything else, and every refusal, goes
+    /// through the full parse.
+    pub fn for_request_url(
+        configured: Option<&str>,
+        request_url: &str,
+    ) -> Result<Self, HostRefused> {
+        if let Some(origin) = Self::accepted_without_parsing(configured, request_url) {
+            return Ok(origin);
+        }
+        let url = Url::parse(request_url).map_err(|_| HostRefused::NotLoopback)?;
+        Self::for_request(configured, &url)
+    }
+
+    fn accepted_without_parsing(configured: Option<&str>, request_url: &str) -> Option<Self> {
+        let request = SerialisedOrigin::cut(request_url)?;
+        let configured = configured
+            .map(|value| value.trim().trim_end_matches('/'))
+            .filter(|value| !value.is_empty());
+        match configured {
+            None if is_loopback_name(request.host) => Some(PublicOrigin {
+                origin: request.origin.to_owned(),
+                https: request.https,
+            }),
+            None => None,
+            Some(configured) => {
+                let public = SerialisedOrigin::cut(configured)?;
+                // `configured` must be exactly an origin: nothing after the port.
+                let same = public.origin.len() == configured.len()
+                    && public.host == request.host
+                    && public.port == request.port;
+                same.then(|| PublicOrigin {
+                    origin: public.origin.to_owned(),
+                    https: public.https,
+                })
+            }
+        }
+    }
+
     fn of(url: &Url) -> Self {
         PublicOrigin {
             origin: url.origin().ascii_serialization(),
@@ -100,6 +141,90 @@ impl PublicOrigin {
     pub fn is_https(&self) -> bool {
         self.https
     }
+}
+
+/// `http(s)://host[:port]` at the start of a URL already in canonical form: a lower-case
+/// ASCII host name or dotted IPv4 address (or `[::1]`), a port that is not the scheme's
+/// default and has no leading zero, no user info. `None` for anything else, which is then
+/// left to the full parse.
+struct SerialisedOrigin<'a> {
+    origin: &'a str,
+    https: bool,
+    host: &'a str,
+    port: Option<u16>,
+}
+
+impl<'a> SerialisedOrigin<'a> {
+    fn cut(url: &'a str) -> Option<Self> {
+        let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
+        } else {
+            (false, url.strip_prefix("http://")?)
+        };
+        let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        let (host, port) = match authority.strip_prefix("[::1]") {
+            Some("") => ("[::1]", None),
+            Some(after) => ("[::1]", Some(after.strip_prefix(':')?)),
+            None => match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            },
+        };
+        let canonical_name = |host: &str| {
+            !host.is_empty()
+                && !host.ends_with('.')
+                && !host.contains("xn--")
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        };
+        if host != "[::1]" && !canonical_name(host) {
+            return None;
+        }
+        // A host that looks numeric must be a dotted IPv4 address in canonical form.
+        if host.bytes().last().is_some_and(|b| b.is_ascii_digit())
+            && host.parse::<std::net::Ipv4Addr>().is_err()
+        {
+            return None;
+        }
+        let port = match port {
+            None => None,
+            Some(digits) => {
+                let default = if https { 443 } else { 80 };
+                if digits.is_empty()
+                    || digits.starts_with('0')
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return None;
+                }
+                let port = digits.parse::<u16>().ok()?;
+                if port == default {
+                    return None;
+                }
+                Some(port)
+            }
+        };
+        let scheme_len = if https {
+            "https://".len()
+        } else {
+            "http://".len()
+        };
+        Some(SerialisedOrigin {
+            origin: &url[..scheme_len + authority_end],
+            https,
+            host,
+            port,
+        })
+    }
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {

@@ -89,3 +89,82 @@ fn a_configured_value_that_is_not_an_origin_refuses_everything() {
         );
     }
 }
+
+/// `for_request_url` must decide exactly as `for_request` on the parsed URL.
+fn assert_same_decision(configured: Option<&str>, request: &str) {
+    let Ok(parsed) = Url::parse(request) else {
+        return;
+    };
+    // The runtime hands us serialised URLs.
+    let serialised = parsed.as_str();
+    assert_eq!(
+        PublicOrigin::for_request_url(configured, serialised),
+        PublicOrigin::for_request(configured, &parsed),
+        "{configured:?} {serialised}"
+    );
+}
+
+#[test]
+fn the_fast_host_check_decides_as_the_full_parse() {
+    let configured = [
+        None,
+        Some(""),
+        Some("https://keys.example.com"),
+        Some("https://keys.example.com/"),
+        Some("http://portal.internal:9000"),
+        Some("https://keys.example.com/portal"),
+        Some("https://user@keys.example.com"),
+        Some("http://127.0.0.1:8787"),
+        Some("http://1.2.3.4."),
+        Some("HTTPS://Keys.Example.com"),
+        Some("https://keys.example.com:443"),
+    ];
+    let requests = [
+        "http://127.0.0.1:8787/mcp",
+        "http://127.0.0.1/mcp?x=1",
+        "http://127.1:8787/mcp",
+        "http://127.0.0.1.:8787/mcp",
+        "http://localhost:8787/",
+        "http://LOCALHOST:8787/",
+        "http://[::1]:8787/mcp",
+        "http://[0:0::1]/mcp",
+        "http://[::2]:8787/mcp",
+        "http://10.0.0.5:8787/mcp",
+        "http://0x7f.0.0.1:8787/mcp",
+        "http://evil.example:8787/api",
+        "http://localhost.evil.example/mcp",
+        "https://keys.example.com/mcp",
+        "http://keys.example.com/mcp",
+        "https://keys.example.com:443/mcp",
+        "http://keys.example.com:443/mcp",
+        "https://keys.example.com:8443/mcp",
+        "https://KEYS.example.com/api/me",
+        "https://keys.example.com./mcp",
+        "https://user:pw@keys.example.com/mcp",
+        "http://portal.internal:9000/x",
+        "http://portal.internal:09000/x",
+        "http://portal.internal/x",
+        "http://1.2.3.4./x",
+        "http://xn--nxasmq6b.example/x",
+        "https://bücher.example/x",
+    ];
+    for configured in configured {
+        for request in requests {
+            assert_same_decision(configured, request);
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_fast_host_check_decides_as_the_full_parse_for_any_host(
+        scheme in "https?",
+        host in "[a-zA-Z0-9.:\\[\\]-]{1,20}",
+        port in proptest::option::of(0u32..70000),
+        configured in proptest::option::of("https?://[a-z0-9.-]{1,12}(:[0-9]{1,5})?/?"),
+    ) {
+        let port = port.map(|port| format!(":{port}")).unwrap_or_default();
+        assert_same_decision(configured.as_deref(), &format!("{scheme}://{host}{port}/mcp"));
+        assert_same_decision(Some("http://localhost:8787"), &format!("{scheme}://{host}{port}/mcp"));
+    }
+}
