@@ -568,24 +568,16 @@ pub async fn find_active_key_by_hash(
     db: &D1Database,
     hash: &KeyHash,
 ) -> Result<Option<(User, KeyRecord)>> {
-    // The row as one JSON text column: one string crosses from JS and serde_json reads
-    // it, instead of `serde_wasm_bindgen` reading ten properties one call at a time.
-    let row: Option<String> = db
+    let row: Option<BearerRow> = db
         .prepare(
-            "SELECT json_object('id', k.id, 'label', k.label, 'last4', k.last4, \
-             'source', k.source, 'oauth_client_id', k.oauth_client_id, \
-             'created_at', k.created_at, 'last_used_at', k.last_used_at, \
-             'user_id', u.id, 'email', u.email, 'role', u.role) AS row \
+            "SELECT k.id, k.label, k.last4, k.source, k.oauth_client_id, k.created_at, \
+             k.last_used_at, u.id AS user_id, u.email, u.role \
              FROM api_keys k JOIN users u ON u.id = k.user_id \
              WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
         )
         .bind(&[text(hash.as_str())])?
-        .first(Some("row"))
+        .first(None)
         .await?;
-    let row = row
-        .map(|json| serde_json::from_str::<BearerRow>(&json))
-        .transpose()
-        .map_err(|error| worker::Error::RustError(format!("bearer row: {error}")))?;
     row.map(|row| {
         let user = UserRow {
             id: row.user_id,
