@@ -183,9 +183,7 @@ impl<'a> SerialisedOrigin<'a> {
             return None;
         }
         // A host that looks numeric must be a dotted IPv4 address in canonical form.
-        if host.bytes().last().is_some_and(|b| b.is_ascii_digit())
-            && host.parse::<std::net::Ipv4Addr>().is_err()
-        {
+        if host.bytes().last().is_some_and(|b| b.is_ascii_digit()) && !is_dotted_quad(host) {
             return None;
         }
         let port = match port {
@@ -219,12 +217,26 @@ impl<'a> SerialisedOrigin<'a> {
     }
 }
 
+/// Four decimal numbers of at most 255, without leading zeros, as a URL serialises an
+/// IPv4 address.
+fn is_dotted_quad(host: &str) -> bool {
+    let mut parts = 0;
+    for part in host.split('.') {
+        parts += 1;
+        let canonical = !part.is_empty()
+            && part.len() <= 3
+            && part.bytes().all(|b| b.is_ascii_digit())
+            && (part == "0" || !part.starts_with('0'))
+            && part.parse::<u16>().is_ok_and(|n| n <= 255);
+        if !canonical {
+            return false;
+        }
+    }
+    parts == 4
+}
+
 fn is_loopback_name(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|address| address.is_loopback())
+    host == "localhost" || host == "[::1]" || (host.starts_with("127.") && is_dotted_quad(host))
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {

@@ -87,7 +87,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
         .map_err(McpFailure::Rpc)?;
     match parse_payload(body, mcp::accepts_batches(version.as_deref())).map_err(McpFailure::Rpc)? {
         Payload::Single(Incoming::Request { id, method, .. }) if method == "tools/list" => Ok(
-            json_text_response(200, success_text(&id, mcp::tools_list_json()))?,
+            json_text_response(200, success_text(&id, mcp::TOOLS_LIST_JSON))?,
         ),
         Payload::Single(Incoming::Request { id, method, params }) => {
             let result = answer(&db, &caller, &id, &method, &params).await?;
