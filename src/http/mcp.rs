@@ -9,7 +9,7 @@ use worker::{Method, Request, Response, Result};
 use super::request::{read_body, require_json_content_type, Deps};
 use super::response::{empty_response, error_response, json_response, json_text_response};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
-use crate::error::AppError;
+use crate::error::{error_body_json, AppError};
 use crate::mcp::jsonrpc::{
     parse_payload, success, success_text, Incoming, Payload, RpcError, INVALID_REQUEST,
 };
@@ -208,10 +208,10 @@ fn unauthorized(origin: &str, token_sent: bool) -> Result<Response> {
     if token_sent {
         challenge.push_str(", error=\"invalid_token\"");
     }
-    let body = serde_json::json!({
-        "error": { "code": "unauthorized", "message": "A valid bearer token is required." }
-    });
-    let response = json_response(401, &body)?;
+    let response = json_text_response(
+        401,
+        error_body_json("unauthorized", "A valid bearer token is required."),
+    )?;
     response.headers().set("WWW-Authenticate", &challenge)?;
     Ok(response)
 }

@@ -82,7 +82,7 @@ pub fn error_response(error: &AppError) -> Result<Response> {
     if let AppError::Internal(detail) = error {
         console_error!("internal error: {detail}");
     }
-    let response = json_response(error.status(), &error.body())?;
+    let response = json_text_response(error.status(), error.body_json())?;
     match error {
         AppError::MethodNotAllowed(allowed) => response.headers().set("Allow", allowed)?,
         AppError::TooManyRequests {
