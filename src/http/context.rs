@@ -28,7 +28,7 @@ impl RequestContext {
     /// before any other work, so a rebound DNS name reaches nothing.
     pub fn for_request(req: &Request, env: &Env) -> Result<Self, AppError> {
         let configured = env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string());
-        let origin = PublicOrigin::for_request_url(configured.as_deref(), &req.inner().url())
+        let origin = PublicOrigin::for_request(configured.as_deref(), &req.url()?)
             .map_err(AppError::MisdirectedRequest)?;
         let client_ip = req.headers().get("CF-Connecting-IP")?;
         Ok(RequestContext {
