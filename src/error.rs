@@ -1,7 +1,10 @@
 //! One error type for the portal API. Each variant knows its status and a generic JSON
 //! body; internal detail is logged (never a secret) and kept out of responses.
 
+#[cfg(test)]
 use serde_json::json;
+
+use crate::request_log::push_json_string;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -108,10 +111,28 @@ impl AppError {
         }
     }
 
+    /// `{"error":{"code":…,"message":…}}`, written as serde_json writes it.
+    pub fn body_json(&self) -> String {
+        let (code, message) = self.code_and_message();
+        error_body_json(code, &message)
+    }
+
+    #[cfg(test)]
     pub fn body(&self) -> serde_json::Value {
         let (code, message) = self.code_and_message();
         json!({ "error": { "code": code, "message": message } })
     }
+}
+
+/// The generic error body, as JSON text (without building a `serde_json::Value`).
+pub fn error_body_json(code: &str, message: &str) -> String {
+    let mut body = String::with_capacity(32 + code.len() + message.len());
+    body.push_str("{\"error\":{\"code\":");
+    push_json_string(&mut body, code);
+    body.push_str(",\"message\":");
+    push_json_string(&mut body, message);
+    body.push_str("}}");
+    body
 }
 
 impl From<worker::Error> for AppError {
@@ -152,6 +173,19 @@ mod tests {
             assert!(body["error"]["code"].is_string(), "{error:?}");
             assert!(body["error"]["message"].is_string(), "{error:?}");
             assert!((400..600).contains(&error.status()));
+        }
+    }
+
+    #[test]
+    fn the_body_text_is_the_body_serialised() {
+        let errors = [
+            AppError::bad_request("invalid_label", "a \"quoted\" \\ label\n"),
+            AppError::NotFound,
+            AppError::PayloadTooLarge { limit_bytes: 10 },
+            AppError::Internal("d1 exploded".into()),
+        ];
+        for error in errors {
+            assert_eq!(error.body_json(), error.body().to_string(), "{error:?}");
         }
     }
 

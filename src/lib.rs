@@ -13,6 +13,7 @@ pub mod next_path;
 pub mod oauth;
 pub mod password;
 pub mod public_origin;
+pub mod request_log;
 pub mod routes;
 pub mod secret_scanning;
 pub mod text;

@@ -2,20 +2,25 @@
 // of the two baseline routes, written the way a careful JS Worker would write it, so the
 // benchmark can put the Rust Worker side by side with it (issue 11).
 //
-// Same as the project (src/http/mcp.rs, mod.rs, response.rs, bench.rs, auth.rs, store.rs):
-// - the Origin check against PUBLIC_ORIGIN or the request's own origin;
+// Same as the project (src/http/mcp.rs, mod.rs, context.rs, response.rs, bench.rs, auth.rs,
+// store.rs, src/public_origin.rs, src/mcp/jsonrpc.rs):
+// - the Host check before any other work: PUBLIC_ORIGIN's host and port when it is set,
+//   otherwise a loopback name (127.0.0.0/8, localhost, [::1]); anything else is a 421;
+// - the Origin check against that public origin;
 // - Authorization parsed by the rules of src/credentials.rs `parse_bearer`, then the key
 //   format `^hdr_user_[0-9a-f]{64}$`;
 // - SHA-256 of the key (crypto.subtle), the same SQL as `store::find_active_key_by_hash`;
-// - a failed token is counted against BEARER_FAILURES (429 past the limit), like the
-//   project; the 401 carries the same WWW-Authenticate challenge and body;
+// - every refused token is a 401 (no rate limiter), with the same WWW-Authenticate
+//   challenge (resource metadata URL, scope, error) and body;
 // - `last_used_at` written after the response (`ctx.waitUntil`), at most once a minute per
 //   key, with the same SQL as `store::touch_key`;
 // - the same order of checks (method, MCP-Protocol-Version, Content-Type, body size,
-//   UTF-8, JSON-RPC shape), the same JSON-RPC answers for `initialize`, `ping` and
-//   `tools/list`, byte for byte (serde_json writes object keys in sorted order, so the
-//   objects below are written in that order);
-// - the same security headers on every response and the same one-line JSON log.
+//   UTF-8, JSON-RPC shape, batches of at most 32 when the protocol version has them), the
+//   same JSON-RPC answers for `initialize`, `ping` and `tools/list`, byte for byte
+//   (serde_json writes object keys in sorted order, so the objects below are written in
+//   that order);
+// - the same security headers on every response (HSTS over https) and the same one-line
+//   JSON log.
 // Not here: `tools/call` (not benchmarked: it answers Method not found) and every portal,
 // OAuth and asset route, which answer the generic 404.
 //
@@ -24,9 +29,11 @@
 
 const MAX_MCP_BODY_BYTES = 256 * 1024;
 const LAST_USED_RESOLUTION_MS = 60_000;
-const BEARER_FAILURE_RETRY_AFTER_SECONDS = 10;
 const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'];
+const BATCHING_PROTOCOL_VERSION = '2025-03-26';
+const MAX_BATCH_LEN = 32;
 const BENCH_LOOKUP_PATH = '/api/bench/d1-lookup';
+const HSTS = 'max-age=31536000';
 
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
@@ -70,6 +77,7 @@ const ROUTE_NAMES = new Set([
   '/mcp',
   '/.well-known/oauth-protected-resource',
   '/.well-known/oauth-protected-resource/mcp',
+  BENCH_LOOKUP_PATH,
 ]);
 
 class AppError extends Error {
@@ -84,10 +92,10 @@ class AppError extends Error {
 const crossSite = () => new AppError(403, 'cross_site_request', 'Requests from other sites are not allowed.');
 const methodNotAllowed = (allow) => new AppError(405, 'method_not_allowed', 'This method is not allowed here.', { Allow: allow });
 const notFound = () => new AppError(404, 'not_found', 'Not found.');
+const lengthRequired = () => new AppError(411, 'length_required', 'Send the body with a Content-Length header.');
 const payloadTooLarge = (limit) => new AppError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`);
 const unsupportedMediaType = () => new AppError(415, 'unsupported_media_type', 'Send the body as application/json.');
-const tooManyRequests = (seconds) => new AppError(429, 'too_many_requests',
-  `Too many failed attempts. Try again in ${seconds} seconds.`, { 'Retry-After': String(seconds) });
+const misdirected = (message) => new AppError(421, 'misdirected_request', message);
 const internal = (detail) => {
   const error = new AppError(500, 'internal_error', 'Something went wrong on our side.');
   error.detail = detail;
@@ -133,9 +141,29 @@ function errorResponse(error) {
   return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, error.headers);
 }
 
+/**
+ * src/public_origin.rs: the origin users reach us at, or a 421 for a `Host` that is not
+ * ours (DNS rebinding): PUBLIC_ORIGIN's host and port when set, else a loopback name.
+ */
 function publicOrigin(url, env) {
   const configured = (env.PUBLIC_ORIGIN ?? '').trim().replace(/\/+$/, '');
-  return configured !== '' ? configured : url.origin;
+  if (configured === '') {
+    const host = url.hostname;
+    if (host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)) return url.origin;
+    throw misdirected('This server answers only for 127.0.0.1 and localhost until PUBLIC_ORIGIN names its public origin.');
+  }
+  let publicUrl;
+  try {
+    publicUrl = new URL(configured);
+  } catch {
+    throw misdirected('PUBLIC_ORIGIN is not an origin such as https://keys.example.com.');
+  }
+  if (!['http:', 'https:'].includes(publicUrl.protocol) || publicUrl.pathname !== '/' || publicUrl.search !== ''
+    || publicUrl.hash !== '' || publicUrl.username !== '' || publicUrl.password !== '') {
+    throw misdirected('PUBLIC_ORIGIN is not an origin such as https://keys.example.com.');
+  }
+  if (publicUrl.host !== url.host) throw misdirected('This server does not answer for this host name.');
+  return publicUrl.origin;
 }
 
 /** src/credentials.rs `parse_bearer`: absent, malformed, or one token. */
@@ -177,20 +205,8 @@ async function authenticateBearer(request, db) {
   return caller ?? { rejection: 'invalid_token' };
 }
 
-async function tooManyBearerFailures(request, env) {
-  const limiter = env.BEARER_FAILURES;
-  if (limiter === undefined) return false;
-  const client = request.headers.get('CF-Connecting-IP') ?? 'unknown';
-  try {
-    const outcome = await limiter.limit({ key: `bearer:${client}` });
-    return !outcome.success;
-  } catch {
-    return false;
-  }
-}
-
 function unauthorized(origin, tokenSent) {
-  let challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
+  let challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp", scope="mcp"`;
   if (tokenSent) challenge += ', error="invalid_token"';
   return jsonResponse(401, { error: { code: 'unauthorized', message: 'A valid bearer token is required.' } },
     { 'WWW-Authenticate': challenge });
@@ -209,12 +225,13 @@ function requireJsonContentType(request) {
   if (contentType.split(';')[0].trim().toLowerCase() !== 'application/json') throw unsupportedMediaType();
 }
 
+/** src/http/request.rs `read_body`: a declared length within `limit` (411 without one). */
 async function readBody(request, limit) {
+  if (request.body === null) return new Uint8Array(0);
   const declared = request.headers.get('Content-Length');
-  if (declared !== null) {
-    const trimmed = declared.trim();
-    if (!/^\+?[0-9]+$/.test(trimmed) || Number(trimmed) > limit) throw payloadTooLarge(limit);
-  }
+  if (declared === null) throw lengthRequired();
+  const trimmed = declared.trim();
+  if (!/^\+?[0-9]+$/.test(trimmed) || Number(trimmed) > limit) throw payloadTooLarge(limit);
   let bytes;
   try {
     bytes = new Uint8Array(await request.arrayBuffer());
@@ -225,17 +242,35 @@ async function readBody(request, limit) {
   return bytes;
 }
 
-/** src/mcp/jsonrpc.rs `parse_message`. */
-function parseMessage(text) {
+/** src/mcp/jsonrpc.rs `parse_payload`: one message, or (2025-03-26 only) a batch. */
+function parsePayload(text, acceptBatches) {
   let value;
   try {
     value = JSON.parse(text);
   } catch {
     throw new RpcError(null, PARSE_ERROR, 'Parse error: the body is not JSON');
   }
+  if (!Array.isArray(value)) return { single: parseMessage(value) };
+  const invalid = (reason) => new RpcError(null, INVALID_REQUEST, `Invalid Request: ${reason}`);
+  if (!acceptBatches) throw invalid('batches are not supported in this protocol version');
+  if (value.length === 0) throw invalid('empty batch');
+  if (value.length > MAX_BATCH_LEN) throw invalid(`a batch may hold at most ${MAX_BATCH_LEN} messages`);
+  return {
+    batch: value.map((item) => {
+      try {
+        return parseMessage(item);
+      } catch (error) {
+        if (error instanceof RpcError) return { kind: 'error', error };
+        throw error;
+      }
+    }),
+  };
+}
+
+/** src/mcp/jsonrpc.rs `parse_value`: one JSON-RPC message. */
+function parseMessage(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const reason = Array.isArray(value) ? 'Invalid Request: batches are not supported' : 'Invalid Request: expected a JSON-RPC object';
-    throw new RpcError(null, INVALID_REQUEST, reason);
+    throw new RpcError(null, INVALID_REQUEST, 'Invalid Request: expected a JSON-RPC object');
   }
   const hasId = Object.hasOwn(value, 'id');
   const { id } = value;
@@ -271,16 +306,44 @@ function accepted() {
   return new Response(null, { status: 202, headers: securityHeaders() });
 }
 
+/** The result of one request; an RpcError for one this server does not answer. */
+function answer(message) {
+  switch (message.method) {
+    case 'initialize': return initializeResult(message.params);
+    case 'ping': return {};
+    case 'tools/list': return TOOLS_LIST_RESULT;
+    default: throw new RpcError(message.id, METHOD_NOT_FOUND, `Method not found: ${message.method}`);
+  }
+}
+
+/** src/http/mcp.rs `answer_batch`: one answer per request, in order; 202 if none. */
+function answerBatch(messages) {
+  const responses = [];
+  for (const message of messages) {
+    if (message.kind === 'error') {
+      responses.push(message.error);
+    } else if (message.kind === 'request' && message.method === 'initialize') {
+      responses.push(new RpcError(message.id, INVALID_REQUEST, 'Invalid Request: initialize cannot be batched'));
+    } else if (message.kind === 'request') {
+      try {
+        responses.push({ id: message.id, jsonrpc: '2.0', result: answer(message) });
+      } catch (error) {
+        if (!(error instanceof RpcError)) throw error;
+        responses.push(error);
+      }
+    }
+  }
+  return responses.length === 0 ? accepted() : jsonResponse(200, responses);
+}
+
 /** `/mcp`: the response and the id of the accepted key, for the log. */
-async function mcp(request, url, env, ctx) {
-  const origin = request.headers.get('Origin');
-  if (origin !== null && origin !== publicOrigin(url, env)) throw crossSite();
+async function mcp(request, origin, ctx, env) {
+  const sentOrigin = request.headers.get('Origin');
+  if (sentOrigin !== null && sentOrigin !== origin) throw crossSite();
   const db = env.DB;
   const caller = await authenticateBearer(request, db);
   if (caller.rejection !== undefined) {
-    const tokenSent = caller.rejection === 'invalid_token';
-    if (tokenSent && await tooManyBearerFailures(request, env)) throw tooManyRequests(BEARER_FAILURE_RETRY_AFTER_SECONDS);
-    return { response: unauthorized(publicOrigin(url, env), tokenSent), keyId: null };
+    return { response: unauthorized(origin, caller.rejection === 'invalid_token'), keyId: null };
   }
   const keyId = caller.key.id;
   try {
@@ -298,15 +361,11 @@ async function mcp(request, url, env, ctx) {
     } catch {
       throw new RpcError(null, PARSE_ERROR, 'Parse error: the body is not UTF-8');
     }
-    const message = parseMessage(text);
+    const payload = parsePayload(text, version === null || version === BATCHING_PROTOCOL_VERSION);
+    if (payload.batch !== undefined) return { response: answerBatch(payload.batch), keyId };
+    const message = payload.single;
     if (message.kind !== 'request') return { response: accepted(), keyId };
-    let result;
-    switch (message.method) {
-      case 'initialize': result = initializeResult(message.params); break;
-      case 'ping': result = {}; break;
-      case 'tools/list': result = TOOLS_LIST_RESULT; break;
-      default: throw new RpcError(message.id, METHOD_NOT_FOUND, `Method not found: ${message.method}`);
-    }
+    const result = answer(message);
     return { response: jsonResponse(200, { id: message.id, jsonrpc: '2.0', result }), keyId };
   } catch (error) {
     if (error instanceof RpcError) return { response: jsonResponse(error.isMalformed ? 400 : 200, error), keyId };
@@ -320,15 +379,14 @@ async function benchLookup(request, env) {
   return jsonResponse(found === null ? 404 : 200, {});
 }
 
-async function route(request, url, env) {
-  const { pathname } = url;
+async function route(request, pathname, origin, env) {
   if (pathname === '/.well-known/oauth-protected-resource' || pathname === '/.well-known/oauth-protected-resource/mcp') {
     if (request.method !== 'GET') throw methodNotAllowed('GET');
-    const origin = publicOrigin(url, env);
+    // RFC 9728 §3.3: the resource is the URL the document was found for.
     return jsonResponse(200, {
       authorization_servers: [origin],
       bearer_methods_supported: ['header'],
-      resource: `${origin}/mcp`,
+      resource: pathname === '/.well-known/oauth-protected-resource' ? origin : `${origin}/mcp`,
       resource_name: 'Hadron MCP',
       scopes_supported: ['mcp'],
     });
@@ -346,13 +404,17 @@ export default {
     const path = url.pathname;
     let response;
     let keyId = null;
+    let https = false;
     try {
-      if (path === '/mcp') ({ response, keyId } = await mcp(request, url, env, ctx));
-      else response = await route(request, url, env);
+      const origin = publicOrigin(url, env);
+      https = origin.startsWith('https:');
+      if (path === '/mcp') ({ response, keyId } = await mcp(request, origin, ctx, env));
+      else response = await route(request, path, origin, env);
     } catch (error) {
       keyId = error?.keyId ?? keyId;
       response = errorResponse(error);
     }
+    if (https) response.headers.set('Strict-Transport-Security', HSTS);
     console.log(JSON.stringify({
       duration_ms: Date.now() - started,
       key_id: keyId,

@@ -6,8 +6,8 @@ const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
 const RPC_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 
 /**
- * The benchmarked routes. `randomClient`: a different CF-Connecting-IP per request, so
- * the invalid-bearer limit (per client) is paid for but not hit.
+ * The benchmarked routes. `randomClient`: a different CF-Connecting-IP per request, as
+ * refused tokens from many clients would come (nothing counts them any more).
  */
 export function benchRoutes({ key, unknownKey }) {
   return [

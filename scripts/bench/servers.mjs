@@ -107,7 +107,6 @@ export async function startMiniflare(name, options, { persistDir, bindings = {} 
     // The layout `wrangler d1 migrations apply --persist-to DIR` and `wrangler dev
     // --persist-to DIR` use.
     d1Persist: join(persistDir, 'v3', 'd1'),
-    ratelimits: { BEARER_FAILURES: { simple: { limit: 100, period: 10 } } },
     bindings: { PUBLIC_ORIGIN: '', ...bindings },
     host: '127.0.0.1',
     port: await freePort(),

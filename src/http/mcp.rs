@@ -7,10 +7,12 @@ use serde_json::Value;
 use worker::{Method, Request, Response, Result};
 
 use super::request::{read_body, require_json_content_type, Deps};
-use super::response::{error_response, json_response, set_security_headers};
+use super::response::{empty_response, error_response, json_response, json_text_response};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
-use crate::error::AppError;
-use crate::mcp::jsonrpc::{parse_payload, success, Incoming, Payload, RpcError, INVALID_REQUEST};
+use crate::error::{error_body_json, AppError};
+use crate::mcp::jsonrpc::{
+    parse_payload, success, success_text, Incoming, Payload, RpcError, INVALID_REQUEST,
+};
 use crate::mcp::{self, Tool};
 use crate::oauth::metadata::MCP_SCOPE;
 use crate::store;
@@ -84,6 +86,9 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
         })
         .map_err(McpFailure::Rpc)?;
     match parse_payload(body, mcp::accepts_batches(version.as_deref())).map_err(McpFailure::Rpc)? {
+        Payload::Single(Incoming::Request { id, method, .. }) if method == "tools/list" => Ok(
+            json_text_response(200, success_text(&id, mcp::TOOLS_LIST_JSON))?,
+        ),
         Payload::Single(Incoming::Request { id, method, params }) => {
             let result = answer(&db, &caller, &id, &method, &params).await?;
             Ok(json_response(200, &success(&id, result))?)
@@ -191,9 +196,7 @@ fn record_use(db: &worker::D1Database, req: &Request, caller: &Caller, deps: &De
 }
 
 fn accepted() -> Result<Response> {
-    let response = Response::empty()?.with_status(202);
-    set_security_headers(response.headers())?;
-    Ok(response)
+    empty_response(202)
 }
 
 /// 401 for a missing or unusable bearer token, pointing at the resource metadata so MCP
@@ -205,10 +208,10 @@ fn unauthorized(origin: &str, token_sent: bool) -> Result<Response> {
     if token_sent {
         challenge.push_str(", error=\"invalid_token\"");
     }
-    let body = serde_json::json!({
-        "error": { "code": "unauthorized", "message": "A valid bearer token is required." }
-    });
-    let response = json_response(401, &body)?;
+    let response = json_text_response(
+        401,
+        error_body_json("unauthorized", "A valid bearer token is required."),
+    )?;
     response.headers().set("WWW-Authenticate", &challenge)?;
     Ok(response)
 }

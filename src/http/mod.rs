@@ -15,10 +15,14 @@ mod request;
 mod response;
 mod well_known;
 
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::js_sys::{Function, Reflect};
 use worker::{console_log, Context, Env, Request, Response, Result};
 
 use crate::auth::now_ms;
 use crate::error::AppError;
+use crate::request_log::RequestLog;
 use crate::routes::{self, Endpoint, Routing};
 use crate::store;
 use context::RequestContext;
@@ -47,15 +51,43 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
             (response, deps.request.key_id())
         }
     };
-    let line = serde_json::json!({
-        "method": method.as_ref(),
-        "route": routing.log_name(),
-        "status": response.status_code(),
-        "duration_ms": now_ms() - started,
-        "key_id": key_id,
-    });
-    console_log!("{line}");
+    let line = RequestLog {
+        method: method.as_ref(),
+        route: routing.log_name(),
+        status: response.status_code(),
+        duration_ms: now_ms() - started,
+        key_id: key_id.as_deref(),
+    }
+    .to_line();
+    log_soon(&line);
     Ok(response)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(callback: &JsValue);
+}
+
+thread_local! {
+    /// `console` and its `log`, looked up once per isolate.
+    static CONSOLE_LOG: Option<(JsValue, Function)> = Reflect::get(&worker::js_sys::global(), &"console".into())
+        .ok()
+        .and_then(|console| {
+            let log = Reflect::get(&console, &"log".into()).ok()?.dyn_into::<Function>().ok()?;
+            Some((console, log))
+        });
+}
+
+/// Writes the request's log line from a microtask of its own: `console.log` bound to the
+/// line, called with nothing else on the stack. With an inspector attached (`wrangler
+/// dev`) every console call carries its stack trace, and from inside the request's future
+/// that stack is the whole wasm-bindgen executor and handler chain.
+fn log_soon(line: &str) {
+    CONSOLE_LOG.with(|console_log| match console_log {
+        Some((console, log)) => queue_microtask(&log.bind1(console, &JsValue::from_str(line))),
+        None => console_log!("{line}"),
+    });
 }
 
 /// Browsers that reached us over https keep doing so for a year (RFC 6797). Not

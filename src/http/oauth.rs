@@ -21,7 +21,7 @@ use super::limits;
 use super::request::{
     optional_string, read_body, read_json_object, require_same_origin, required_string, Deps,
 };
-use super::response::{json_response, redirect, set_security_headers};
+use super::response::{empty_response, json_response, redirect, set_security_headers};
 use crate::activity::ActivityKind;
 use crate::auth::{now_ms, signed_in_session};
 use crate::crypto::constant_time_eq;
@@ -564,9 +564,7 @@ pub async fn revoke(mut req: Request, deps: &Deps) -> Result<Response, AppError>
     match revocation(&mut req, deps).await {
         Ok(()) => {
             attempt.refund(&db).await?;
-            let response = Response::empty()?.with_status(200);
-            set_security_headers(response.headers())?;
-            Ok(response)
+            Ok(empty_response(200)?)
         }
         Err(failure) => failure.respond(|error| oauth_error_response(&error)),
     }

@@ -58,6 +58,19 @@ pub fn success(id: &Value, result: Value) -> Value {
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }
 
+/// The same as [`success`], serialised, around a result that already is: for constant
+/// results serialised once (`{"id":…,"jsonrpc":"2.0","result":…}`, serde_json's order).
+pub fn success_text(id: &Value, result_json: &str) -> String {
+    let id = id.to_string();
+    let mut text = String::with_capacity(result_json.len() + id.len() + 32);
+    text.push_str("{\"id\":");
+    text.push_str(&id);
+    text.push_str(",\"jsonrpc\":\"2.0\",\"result\":");
+    text.push_str(result_json);
+    text.push('}');
+    text
+}
+
 /// What a client POSTed: one message, or (MCP 2025-03-26 only) a batch of them, each
 /// read on its own so that one bad element does not spoil the others.
 #[derive(Debug, PartialEq)]

@@ -57,26 +57,25 @@ pub enum Tool {
     ListApiKeys,
 }
 
+/// The `tools/list` result, serialised (serde_json's key order, no blanks): it never
+/// changes, so it is written once here rather than built and serialised per request.
+/// `tests.rs` checks it against the same document built with `json!`.
+pub const TOOLS_LIST_JSON: &str = concat!(
+    r#"{"tools":["#,
+    r#"{"annotations":{"openWorldHint":false,"readOnlyHint":true},"#,
+    r#""description":"The Hadron user behind this key, their current role, and which key made the call.","#,
+    r#""inputSchema":{"additionalProperties":false,"properties":{},"type":"object"},"#,
+    r#""name":"whoami","title":"Who am I"},"#,
+    r#"{"annotations":{"openWorldHint":false,"readOnlyHint":true},"#,
+    r#""description":"Every API key of this account, active and revoked, newest first. Never includes secrets.","#,
+    r#""inputSchema":{"additionalProperties":false,"properties":{},"type":"object"},"#,
+    r#""name":"list_api_keys","title":"List API keys"}"#,
+    r#"]}"#,
+);
+
+/// [`TOOLS_LIST_JSON`] as a value (a batch answers with values).
 pub fn tools_list_result() -> Value {
-    let no_arguments = json!({ "type": "object", "properties": {}, "additionalProperties": false });
-    json!({
-        "tools": [
-            {
-                "name": "whoami",
-                "title": "Who am I",
-                "description": "The Hadron user behind this key, their current role, and which key made the call.",
-                "inputSchema": no_arguments,
-                "annotations": { "readOnlyHint": true, "openWorldHint": false },
-            },
-            {
-                "name": "list_api_keys",
-                "title": "List API keys",
-                "description": "Every API key of this account, active and revoked, newest first. Never includes secrets.",
-                "inputSchema": no_arguments,
-                "annotations": { "readOnlyHint": true, "openWorldHint": false },
-            },
-        ]
-    })
+    serde_json::from_str(TOOLS_LIST_JSON).unwrap_or_default()
 }
 
 /// Reads `tools/call` params: a known tool name, and arguments that are absent or `{}`.

@@ -128,3 +128,29 @@ fn batches_belong_to_2025_03_26_and_to_requests_without_a_version_header() {
     assert!(!accepts_batches(Some("2025-06-18")));
     assert!(!accepts_batches(Some("2025-11-25")));
 }
+
+#[test]
+fn the_tools_list_text_is_the_document_serde_json_writes() {
+    let no_arguments = json!({ "type": "object", "properties": {}, "additionalProperties": false });
+    let annotations = json!({ "readOnlyHint": true, "openWorldHint": false });
+    let expected = json!({
+        "tools": [
+            {
+                "name": "whoami",
+                "title": "Who am I",
+                "description": "The Hadron user behind this key, their current role, and which key made the call.",
+                "inputSchema": no_arguments,
+                "annotations": annotations,
+            },
+            {
+                "name": "list_api_keys",
+                "title": "List API keys",
+                "description": "Every API key of this account, active and revoked, newest first. Never includes secrets.",
+                "inputSchema": no_arguments,
+                "annotations": annotations,
+            },
+        ]
+    });
+    assert_eq!(TOOLS_LIST_JSON, expected.to_string());
+    assert_eq!(tools_list_result(), expected);
+}

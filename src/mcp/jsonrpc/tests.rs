@@ -176,3 +176,20 @@ fn a_single_message_reads_the_same_with_or_without_batches() {
     let message = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
     assert_eq!(parse_payload(message, true), parse_payload(message, false));
 }
+
+#[test]
+fn a_serialised_result_is_wrapped_as_success_would_write_it() {
+    let result = serde_json::json!({ "tools": [{ "name": "a \"quoted\" tool" }], "n": 1.5 });
+    for id in [
+        json!(1),
+        json!("req-\"7\""),
+        json!(-3),
+        json!(12345678901u64),
+    ] {
+        assert_eq!(
+            success_text(&id, &result.to_string()),
+            success(&id, result.clone()).to_string(),
+            "{id}"
+        );
+    }
+}
