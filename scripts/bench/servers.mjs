@@ -10,27 +10,18 @@
 //
 // Every server is stopped by `stop()`, and as a last resort when this process exits.
 
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { Log, LogLevel, Miniflare } from 'miniflare';
 
-import { freePort, ROOT } from '../../tests/support/app.mjs';
+import { freePort, ROOT, spawnWrangler } from '../../tests/support/app.mjs';
 
 export const COMPATIBILITY_DATE = '2026-04-20';
 export const DATABASE_ID = '00000000-0000-0000-0000-000000000000';
 /** The no-D1 route, also what readiness and cold start are measured with. */
 export const READY_PATH = '/.well-known/oauth-protected-resource/mcp';
 
-const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-const QUIET_ENV = {
-  ...process.env,
-  CI: 'true',
-  WRANGLER_SEND_METRICS: 'false',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-  NO_COLOR: '1',
-};
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of utime/stime in /proc/<pid>/stat
 
 /** The Workers `make bench` compares, as Miniflare options and as wrangler configs. */
@@ -180,17 +171,7 @@ async function startWranglerDevOnce(name, config, { persistDir, vars = {} }) {
   ];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const started = performance.now();
-  const child = spawn(WRANGLER, args, {
-    cwd: ROOT,
-    env: QUIET_ENV,
-    detached: true, // its own process group: wrangler starts node and workerd children
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  const keep = (chunk) => { logs = (logs + chunk).slice(-50_000); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const { child, logs, exited } = spawnWrangler(args, { keepLast: 50_000 });
   const groupPids = () => processes().filter((p) => p.pgrp === child.pid).map((p) => p.pid);
   const server = {
     name,
@@ -198,7 +179,7 @@ async function startWranglerDevOnce(name, config, { persistDir, vars = {} }) {
     baseUrl: `http://127.0.0.1:${port}`,
     workerPid: undefined,
     groupPids,
-    logs: () => logs,
+    logs,
     startedAt: started,
     readyMs: undefined,
     kill(signal = 'SIGKILL') {
@@ -220,7 +201,7 @@ async function startWranglerDevOnce(name, config, { persistDir, vars = {} }) {
     if (child.exitCode !== null) {
       live.delete(server);
       server.kill(); // workerd children that outlived wrangler
-      throw new Error(`${name}: wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
+      throw new Error(`${name}: wrangler dev exited with ${child.exitCode} before it was ready:\n${logs()}`);
     }
     try {
       const response = await fetch(server.baseUrl + READY_PATH);
@@ -229,7 +210,7 @@ async function startWranglerDevOnce(name, config, { persistDir, vars = {} }) {
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`${name}: wrangler dev was not ready within 120 s:\n${logs}`);
+      throw new Error(`${name}: wrangler dev was not ready within 120 s:\n${logs()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

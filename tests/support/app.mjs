@@ -130,6 +130,29 @@ async function answers(baseUrl) {
 }
 
 /**
+ * Runs `wrangler …args` in a process group of its own (wrangler starts node and workerd
+ * children, and stopping the group stops them all), keeping its output: all of it, or the
+ * last `keepLast` characters. Returns `{ child, logs(), exited }`.
+ */
+export function spawnWrangler(args, { keepLast = Infinity } = {}) {
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    env: QUIET_ENV,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  const keep = (chunk) => {
+    logs += chunk;
+    if (logs.length > keepLast) logs = logs.slice(-keepLast);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { child, logs: () => logs, exited };
+}
+
+/**
  * Starts wrangler dev. Options: `persistDir` to reuse a database (restarts),
  * `vars` for extra `--var NAME:VALUE` bindings, `testScheduled` to expose
  * `/__scheduled?cron=…` (wrangler's trigger for the scheduled event; see `app.runScheduled`).
@@ -148,22 +171,13 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
   ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
-  const child = spawn(WRANGLER, args, {
-    cwd: ROOT,
-    env: QUIET_ENV,
-    detached: true, // its own process group: wrangler starts node and workerd children
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout.on('data', (chunk) => { logs += chunk; });
-  child.stderr.on('data', (chunk) => { logs += chunk; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const { child, logs, exited } = spawnWrangler(args);
 
   const app = {
     baseUrl: null,
     port: null,
     persistDir,
-    logs: () => logs,
+    logs,
     /** Runs the scheduled event once, as the Cron Trigger would (needs `testScheduled`). */
     async runScheduled() {
       const response = await fetch(`${app.baseUrl}/__scheduled?cron=${encodeURIComponent('17 * * * *')}`);
@@ -190,9 +204,9 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
   for (;;) {
     if (child.exitCode !== null) {
       running.delete(app);
-      throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${logs}`);
+      throw new Error(`wrangler dev exited with ${child.exitCode} before it was ready:\n${logs()}`);
     }
-    const ready = /Ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(logs);
+    const ready = /Ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(logs());
     if (ready && app.port === null) {
       app.port = Number(ready[1]);
       app.baseUrl = `http://127.0.0.1:${app.port}`;
@@ -200,7 +214,7 @@ export async function spawnApp({ persistDir, vars = {}, testScheduled = false } 
     if (app.baseUrl && await answers(app.baseUrl)) return app;
     if (Date.now() > deadline) {
       await app.stop();
-      throw new Error(`wrangler dev was not ready within 90 s:\n${logs}`);
+      throw new Error(`wrangler dev was not ready within 90 s:\n${logs()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
