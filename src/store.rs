@@ -68,15 +68,19 @@ struct UserRow {
 
 impl UserRow {
     fn into_user(self) -> Result<User> {
-        let role = Role::parse(&self.role).ok_or_else(|| {
-            worker::Error::RustError(format!("unknown role in users row {}", self.id))
-        })?;
-        Ok(User {
-            id: UserId::from_stored(self.id),
-            email: Email::from_stored(self.email),
-            role,
-        })
+        stored_user(self.id, self.email, &self.role)
     }
+}
+
+/// A user from the columns of a `users` row, whatever query read them.
+fn stored_user(id: String, email: String, role: &str) -> Result<User> {
+    let role = Role::parse(role)
+        .ok_or_else(|| worker::Error::RustError(format!("unknown role in users row {id}")))?;
+    Ok(User {
+        id: UserId::from_stored(id),
+        email: Email::from_stored(email),
+        role,
+    })
 }
 
 #[derive(Deserialize)]
@@ -171,13 +175,10 @@ pub async fn find_login(db: &D1Database, email: &Email) -> Result<Option<(User, 
         .first(None)
         .await?;
     row.map(|row| {
-        let user = UserRow {
-            id: row.id,
-            email: row.email,
-            role: row.role,
-        }
-        .into_user()?;
-        Ok((user, row.password_hash))
+        Ok((
+            stored_user(row.id, row.email, &row.role)?,
+            row.password_hash,
+        ))
     })
     .transpose()
 }
@@ -591,12 +592,7 @@ pub async fn find_active_key_by_hash(
         .first(None)
         .await?;
     row.map(|row| {
-        let user = UserRow {
-            id: row.user_id,
-            email: row.email,
-            role: row.role,
-        }
-        .into_user()?;
+        let user = stored_user(row.user_id, row.email, &row.role)?;
         let key = KeyRecord {
             source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
             id: KeyId::from_stored(row.id),
