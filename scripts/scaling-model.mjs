@@ -138,19 +138,11 @@ async function measureLocalQuery() {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { Miniflare } = await import('miniflare');
-  const { seedDatabase, sha256Hex } = await import('./bench/seed.mjs');
-  const { COMPATIBILITY_DATE, DATABASE_ID } = await import('./bench/servers.mjs');
+  const { d1Only, seedDatabase, sha256Hex } = await import('./bench/seed.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'hadron-scaling-'));
   try {
     const { key } = await seedDatabase(dir);
-    const mf = new Miniflare({
-      modules: true,
-      script: 'export default { fetch() { return new Response(null, { status: 404 }); } };',
-      compatibilityDate: COMPATIBILITY_DATE,
-      d1Databases: { DB: DATABASE_ID },
-      d1Persist: join(dir, 'v3', 'd1'),
-    });
+    const mf = d1Only(dir);
     try {
       const db = await mf.getD1Database('DB');
       const sql = 'SELECT k.id, k.label, k.last4, k.source, k.oauth_client_id, k.created_at, '

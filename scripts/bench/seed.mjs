@@ -16,19 +16,24 @@ export const KEYS_PER_USER = 100;
 
 export const sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
 
-/**
- * Creates the database in `persistDir` and returns a raw key that is active, one that
- * is well-formed but unknown, and the number of key rows.
- */
-export async function seedDatabase(persistDir) {
-  migrate(persistDir);
-  const mf = new Miniflare({
+/** A Miniflare with nothing but the D1 database kept in `persistDir`, to read or write it. */
+export function d1Only(persistDir) {
+  return new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 404 }); } };',
     compatibilityDate: COMPATIBILITY_DATE,
     d1Databases: { DB: DATABASE_ID },
     d1Persist: join(persistDir, 'v3', 'd1'),
   });
+}
+
+/**
+ * Creates the database in `persistDir` and returns a raw key that is active, one that
+ * is well-formed but unknown, and the number of key rows.
+ */
+export async function seedDatabase(persistDir) {
+  migrate(persistDir);
+  const mf = d1Only(persistDir);
   try {
     const db = await mf.getD1Database('DB');
     const now = Date.now();
