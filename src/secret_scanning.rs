@@ -43,6 +43,25 @@ pub const MAX_KEYS_DOCUMENT_BYTES: usize = 128 * 1024;
 /// one message, and a report over either limit is refused whole: if GitHub's delivery
 /// log ever shows that, raise them (a report that verifies can only come from GitHub).
 pub const MAX_REPORT_BYTES: usize = 64 * 1024;
+
+/// How long an isolate keeps GitHub's fetched keys before asking again.
+pub const KEYS_TTL_MS: i64 = 60 * 60 * 1000;
+/// A report naming a key identifier we do not have makes us fetch GitHub's keys again (it
+/// rotates them), but at most this often. Otherwise anyone could turn every forged report
+/// into a request to GitHub's API, and get this Worker's address rate-limited there, which
+/// would stop genuine reports from being verified.
+pub const MIN_REFETCH_INTERVAL_MS: i64 = 5 * 60 * 1000;
+
+/// Whether keys fetched at `fetched_at` still serve at `now`: for an hour, and when a report
+/// named a key they lack (`unknown_key_named`), only if they are too fresh to fetch again.
+pub fn fetched_keys_serve(fetched_at: i64, now: i64, unknown_key_named: bool) -> bool {
+    let age = now - fetched_at;
+    if unknown_key_named {
+        age < MIN_REFETCH_INTERVAL_MS
+    } else {
+        age < KEYS_TTL_MS
+    }
+}
 pub const MAX_REPORTED_TOKENS: usize = 100;
 /// Our keys are 73 characters; GitHub sends what matched the registered pattern.
 pub const MAX_TOKEN_LEN: usize = 512;

@@ -15,16 +15,13 @@ use crate::auth::now_ms;
 use crate::error::AppError;
 use crate::keys::ApiKey;
 use crate::secret_scanning::{
-    feedback, GitHubPublicKeys, Label, ReportError, SignedReport, VerifyError,
+    feedback, fetched_keys_serve, GitHubPublicKeys, Label, ReportError, SignedReport, VerifyError,
     KEY_IDENTIFIER_HEADER, MAX_KEYS_DOCUMENT_BYTES, MAX_REPORT_BYTES, PUBLIC_KEYS_URL,
     SIGNATURE_HEADER,
 };
 use crate::store;
 use crate::throttle;
 use crate::webcrypto::WebCrypto;
-
-/// How long this isolate keeps GitHub's published keys before asking again.
-const KEYS_TTL_MS: i64 = 60 * 60 * 1000;
 
 thread_local! {
     /// GitHub's keys as last fetched, and when.
@@ -129,7 +126,8 @@ fn configured_keys(deps: &Deps) -> Option<String> {
 }
 
 /// GitHub's secret scanning keys: configured, kept from an earlier fetch in this isolate
-/// (an hour), or fetched now (`refresh` skips what was kept).
+/// (an hour), or fetched now. `refresh`: a report named a key we lack, so fetch again
+/// unless the kept keys are too fresh for that (`fetched_keys_serve`).
 async fn public_keys(deps: &Deps, refresh: bool) -> Result<GitHubPublicKeys, AppError> {
     let document = match configured_keys(deps) {
         Some(document) => document,
@@ -138,7 +136,7 @@ async fn public_keys(deps: &Deps, refresh: bool) -> Result<GitHubPublicKeys, App
             let kept = FETCHED_KEYS.with(|cell| {
                 cell.borrow()
                     .as_ref()
-                    .filter(|(fetched_at, _)| !refresh && now - fetched_at < KEYS_TTL_MS)
+                    .filter(|(fetched_at, _)| fetched_keys_serve(*fetched_at, now, refresh))
                     .map(|(_, document)| document.clone())
             });
             match kept {

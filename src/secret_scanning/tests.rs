@@ -681,3 +681,18 @@ fn feedback_labels_each_token_in_githubs_words_and_order() {
 fn no_verdicts_make_an_empty_array() {
     assert_eq!(feedback([]), json!([]));
 }
+
+// --- when GitHub's keys are fetched again ------------------------------------------------
+
+#[test]
+fn fetched_keys_serve_for_an_hour() {
+    assert!(fetched_keys_serve(0, KEYS_TTL_MS - 1, false));
+    assert!(!fetched_keys_serve(0, KEYS_TTL_MS, false));
+}
+
+#[test]
+fn an_unknown_key_identifier_fetches_again_at_most_every_five_minutes() {
+    // A flood of reports naming made-up keys must not become a flood of calls to GitHub.
+    assert!(fetched_keys_serve(0, MIN_REFETCH_INTERVAL_MS - 1, true));
+    assert!(!fetched_keys_serve(0, MIN_REFETCH_INTERVAL_MS, true));
+}
