@@ -212,12 +212,15 @@ describe('the Host is checked before anything else (DNS rebinding)', () => {
       ['/api/auth/login', JSON.stringify({ email, password: PASSWORD })],
       ['/mcp', JSON.stringify(rpc('ping'))],
       ['/oauth/register', JSON.stringify({ redirect_uris: ['http://127.0.0.1/cb'] })],
+      ['/api/secret-scanning/github', '[]'],
     ]) {
       const response = await isolatedRequest(`${app.baseUrl}${path}`, { headers, body });
       assert.equal(response.status, 421, path);
       assert.equal(response.body.error.code, 'misdirected_request', path);
     }
-    assert.equal((await isolatedRequest(`${app.baseUrl}/api/me`, { method: 'GET', headers: { host: evil } })).status, 421);
+    for (const path of ['/api/me', '/api/activity', '/api/revocation-notice']) {
+      assert.equal((await isolatedRequest(`${app.baseUrl}${path}`, { method: 'GET', headers: { host: evil } })).status, 421, path);
+    }
     assert.equal(await count('SELECT count(*) AS n FROM users'), usersBefore, 'nothing was stored');
     const local = await isolatedRequest(`${app.baseUrl}/.well-known/oauth-protected-resource/mcp`, { method: 'GET', headers: { host: `localhost:${app.port}` } });
     assert.equal(local.status, 200, 'localhost is as good as 127.0.0.1');
