@@ -25,10 +25,26 @@ const QUIET_ENV = {
   NO_COLOR: '1',
 };
 
+/** How much of a server's log a failed test prints. */
+const LOG_ON_FAILURE = 20_000;
 const running = new Set();
 process.on('exit', () => {
   for (const app of running) app.killGroup('SIGKILL');
 });
+
+// Under `node --test`: when a test fails, the end of each running server's log is printed
+// with it, so that a failure seen once (on CI, under load) can be read afterwards. The
+// bench imports this module too, outside the test runner, and registers nothing.
+if (process.env.NODE_TEST_CONTEXT) {
+  const { afterEach } = await import('node:test');
+  afterEach((t) => {
+    if (t.passed) return;
+    for (const app of running) {
+      process.stderr.write(`\n--- after "${t.name}" failed: the last ${LOG_ON_FAILURE} characters of `
+        + `wrangler dev's log (${app.baseUrl}) ---\n${app.logs().slice(-LOG_ON_FAILURE)}\n--- end of log ---\n`);
+    }
+  });
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
