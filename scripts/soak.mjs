@@ -128,7 +128,7 @@ class SoakClient {
   /** Every key of every account behaves as its recorded state says, in the list and on /mcp. */
   async verify(label) {
     for (const { client, keys } of this.accounts) {
-      const listed = this.record(await client.listAllKeys());
+      const listed = this.record(await client.listKeys());
       const rows = new Map((listed.body?.keys ?? []).map((row) => [row.id, row]));
       for (const key of keys) {
         const row = rows.get(key.id);

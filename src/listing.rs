@@ -7,8 +7,11 @@
 
 use crate::crypto::is_lower_hex;
 
-/// Keys per page of `GET /api/keys`.
+/// Keys per page of `GET /api/keys` when a caller pages (sends a `cursor`) without a `limit`.
 pub const KEY_PAGE_SIZE: usize = 50;
+
+/// The largest page of keys a caller may ask for with `limit`.
+pub const KEY_PAGE_MAX: usize = 100;
 
 /// The longest search, in characters: as long as a label can be.
 pub const SEARCH_MAX_CHARS: usize = crate::keys::LABEL_MAX_CHARS;
@@ -100,12 +103,15 @@ pub struct KeyQuery {
     pub source: Option<SourceFilter>,
     pub search: Option<SearchTerm>,
     pub after: Option<Cursor>,
+    /// Keys per page. `None` is the contract's plain `GET /api/keys`: every key at once.
+    pub page_size: Option<usize>,
 }
 
 /// Why a list request was refused (400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListingError {
     InvalidCursor,
+    InvalidLimit,
     InvalidStatus,
     InvalidSource,
     SearchTooLong,
@@ -118,6 +124,7 @@ impl ListingError {
     pub fn code(self) -> &'static str {
         match self {
             ListingError::InvalidCursor => "invalid_cursor",
+            ListingError::InvalidLimit => "invalid_limit",
             ListingError::InvalidStatus
             | ListingError::InvalidSource
             | ListingError::RepeatedParameter => "invalid_filter",
@@ -132,6 +139,9 @@ impl ListingError {
             ListingError::InvalidCursor => {
                 "The cursor is not one this server gave out. Start again from the first page."
                     .into()
+            }
+            ListingError::InvalidLimit => {
+                format!("`limit` must be a whole number from 1 to {KEY_PAGE_MAX}.")
             }
             ListingError::InvalidStatus => "`status` must be \"active\" or \"revoked\".".into(),
             ListingError::InvalidSource => {
@@ -173,7 +183,9 @@ pub fn parse_cursor(
 }
 
 impl KeyQuery {
-    /// Reads `status`, `source`, `q` and `cursor`; other parameters are ignored.
+    /// Reads `status`, `source`, `q`, `cursor` and `limit`; other parameters are ignored.
+    /// Paging is the caller's choice: without `limit` and `cursor` the answer is every
+    /// matching key; with a `cursor` alone, pages of [`KEY_PAGE_SIZE`].
     pub fn parse(params: &[(String, String)]) -> Result<Self, ListingError> {
         let status = match single(params, "status")? {
             None => None,
@@ -192,13 +204,27 @@ impl KeyQuery {
             None => None,
             Some(raw) => SearchTerm::parse(raw)?,
         };
+        let limit = single(params, "limit")?
+            .map(|raw| parse_limit(raw).ok_or(ListingError::InvalidLimit))
+            .transpose()?;
+        let after = parse_cursor(params, "key_")?;
+        let page_size = limit.or(after.as_ref().map(|_| KEY_PAGE_SIZE));
         Ok(KeyQuery {
             status,
             source,
             search,
-            after: parse_cursor(params, "key_")?,
+            after,
+            page_size,
         })
     }
+}
+
+/// A page size as digits only (no sign, no spaces), from 1 to [`KEY_PAGE_MAX`].
+fn parse_limit(raw: &str) -> Option<usize> {
+    if raw.is_empty() || raw.len() > 3 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok().filter(|n| (1..=KEY_PAGE_MAX).contains(n))
 }
 
 /// Splits the rows of a page fetched with one row more than `page_size`: the page, and the

@@ -390,27 +390,16 @@ fn key_values(key: &NewKey<'_>, code_hash: Option<&CodeHash>) -> [JsValue; 10] {
     ]
 }
 
-/// Every key of a user, active and revoked, newest first.
-pub async fn list_keys(db: &D1Database, user_id: &UserId) -> Result<Vec<KeyRecord>> {
-    key_records(
-        db.prepare(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE user_id = ?1 {KEY_ORDER}"
-        ))
-        .bind(&[text(user_id.as_str())])?,
-    )
-    .await
-}
-
 /// The keys a `SELECT {KEY_COLUMNS}` statement finds, in its order.
 async fn key_records(statement: D1PreparedStatement) -> Result<Vec<KeyRecord>> {
     let rows: Vec<KeyRow> = statement.all().await?.results()?;
     Ok(rows.into_iter().map(KeyRecord::from).collect())
 }
 
-/// One page of a user's keys, newest first, filtered as `query` asks, and the cursor of the
-/// next page when there is one. A keyset on `api_keys_by_user (user_id, created_at DESC)`:
-/// each page costs the same however deep it is.
-pub async fn list_keys_page(
+/// A user's keys, newest first, filtered as `query` asks: every one, or (when the query
+/// pages) one page and the cursor of the next when there is one. A keyset on
+/// `api_keys_by_user (user_id, created_at DESC)`: each page costs the same however deep it is.
+pub async fn list_keys(
     db: &D1Database,
     user_id: &UserId,
     query: &KeyQuery,
@@ -450,12 +439,17 @@ pub async fn list_keys_page(
             " AND created_at <= ?{at} AND (created_at < ?{at} OR id < ?{id})"
         ));
     }
-    values.push(count(listing::KEY_PAGE_SIZE + 1));
+    let Some(page_size) = query.page_size else {
+        sql.push_str(&format!(" {KEY_ORDER}"));
+        let records = key_records(db.prepare(sql).bind(&values)?).await?;
+        return Ok((records, None));
+    };
+    values.push(count(page_size + 1));
     sql.push_str(&format!(" {KEY_ORDER} LIMIT ?{}", values.len()));
     let records = key_records(db.prepare(sql).bind(&values)?).await?;
     Ok(listing::split_page(
         records,
-        listing::KEY_PAGE_SIZE,
+        page_size,
         |key: &KeyRecord| Cursor {
             created_at: key.created_at,
             id: key.id.as_str().to_owned(),

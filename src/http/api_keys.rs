@@ -17,15 +17,16 @@ use crate::listing::{parse_cursor, Cursor, KeyQuery, ListingError};
 use crate::store::{self, NewKey, MAX_ACTIVE_KEYS_PER_USER, MAX_NOTICE_KEYS};
 use crate::throttle;
 
-/// `GET /api/keys[?status=&source=&q=&cursor=]`: the caller's keys, active and revoked,
-/// newest first, 50 at a time: `{keys, next_cursor}`, where `next_cursor` (or `null` on the
-/// last page) is the `cursor` of the next page. `status` and `source` filter, `q` searches
+/// `GET /api/keys[?status=&source=&q=&limit=&cursor=]`: the caller's keys, active and
+/// revoked, newest first, as `{keys, next_cursor}`. Plain, it is every key (the contract);
+/// with `limit` (1–100) or a `cursor` it is one page, and `next_cursor` (or `null` on the
+/// last page) is the `cursor` of the next. `status` and `source` filter, `q` searches
 /// labels and last 4.
 pub async fn list(req: Request, deps: &Deps) -> Result<Response, AppError> {
     let db = deps.db()?;
     let user = signed_in_user(&req, &db, deps.request.is_https()).await?;
     let query = KeyQuery::parse(&query_params(&req)?).map_err(listing_error)?;
-    let (keys, next) = store::list_keys_page(&db, &user.id, &query).await?;
+    let (keys, next) = store::list_keys(&db, &user.id, &query).await?;
     let keys: Vec<Value> = keys.iter().map(KeyRecord::to_json).collect();
     let next_cursor = next.as_ref().map(Cursor::encode);
     Ok(json_response(

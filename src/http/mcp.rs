@@ -10,6 +10,7 @@ use super::request::{read_body, require_json_content_type, Deps};
 use super::response::{empty_response, error_response, json_response, json_text_response};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
 use crate::error::{error_body_json, AppError};
+use crate::listing::KeyQuery;
 use crate::mcp::jsonrpc::{
     parse_payload, success, success_text, Incoming, Payload, RpcError, INVALID_REQUEST,
 };
@@ -112,7 +113,10 @@ async fn answer(
         "tools/list" => mcp::tools_list_result(),
         "tools/call" => match mcp::parse_tool_call(id, params).map_err(McpFailure::Rpc)? {
             Tool::WhoAmI => mcp::whoami(&caller.user, &caller.key),
-            Tool::ListApiKeys => mcp::list_api_keys(&store::list_keys(db, &caller.user.id).await?),
+            Tool::ListApiKeys => {
+                let (keys, _) = store::list_keys(db, &caller.user.id, &KeyQuery::default()).await?;
+                mcp::list_api_keys(&keys)
+            }
         },
         other => return Err(McpFailure::Rpc(mcp::method_not_found(id, other))),
     })

@@ -40,8 +40,13 @@ fn a_cursor_names_ids_of_its_own_list_only() {
 }
 
 #[test]
-fn no_parameters_ask_for_the_first_page_of_everything() {
+fn no_parameters_ask_for_every_key_unpaged() {
     assert_eq!(KeyQuery::parse(&[]), Ok(KeyQuery::default()));
+    assert_eq!(
+        KeyQuery::default().page_size,
+        None,
+        "the contract: every key"
+    );
     assert_eq!(
         KeyQuery::parse(&params(&[("status", ""), ("q", "  "), ("cursor", "")])),
         Ok(KeyQuery::default())
@@ -55,9 +60,11 @@ fn filters_search_and_cursor_are_read() {
         ("source", "oauth"),
         ("q", " laptop "),
         ("cursor", &format!("42.{KEY_ID}")),
+        ("limit", "20"),
         ("utm_source", "ignored"),
     ]))
     .unwrap();
+    assert_eq!(query.page_size, Some(20));
     assert_eq!(query.status, Some(StatusFilter::Revoked));
     assert_eq!(query.source, Some(SourceFilter::OAuth));
     assert_eq!(query.search, Some(SearchTerm("laptop".into())));
@@ -77,6 +84,41 @@ fn filters_search_and_cursor_are_read() {
         let query = KeyQuery::parse(&params(&[("source", source)])).unwrap();
         assert_eq!(query.source, Some(expected));
     }
+}
+
+#[test]
+fn paging_is_asked_for_by_a_limit_or_a_cursor() {
+    let limited = KeyQuery::parse(&params(&[("limit", "50")])).unwrap();
+    assert_eq!((limited.page_size, limited.after), (Some(50), None));
+    let next = KeyQuery::parse(&params(&[("cursor", &format!("42.{KEY_ID}"))])).unwrap();
+    assert_eq!(
+        next.page_size,
+        Some(KEY_PAGE_SIZE),
+        "a cursor alone pages by the default"
+    );
+    for edge in ["1", "100", "007"] {
+        assert!(
+            KeyQuery::parse(&params(&[("limit", edge)])).is_ok(),
+            "{edge}"
+        );
+    }
+}
+
+#[test]
+fn a_limit_is_digits_from_1_to_100() {
+    for bad in [
+        "0", "101", "1000", "-1", "+5", " 5", "5 ", "5.0", "1e2", "abc", "٣",
+    ] {
+        assert_eq!(
+            KeyQuery::parse(&params(&[("limit", bad)])),
+            Err(ListingError::InvalidLimit),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        KeyQuery::parse(&params(&[("limit", "5"), ("limit", "6")])),
+        Err(ListingError::RepeatedParameter)
+    );
 }
 
 #[test]
@@ -148,6 +190,7 @@ fn a_search_keeps_wildcards_as_text() {
 fn every_error_has_a_code_and_a_message() {
     for error in [
         ListingError::InvalidCursor,
+        ListingError::InvalidLimit,
         ListingError::InvalidStatus,
         ListingError::InvalidSource,
         ListingError::SearchTooLong,

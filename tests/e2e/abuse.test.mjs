@@ -158,7 +158,7 @@ describe('nothing anonymous grows D1 without bound', () => {
     const refused = await user.mint('the 501st');
     assert.equal(refused.status, 409);
     assert.equal(refused.body.error.code, 'too_many_keys');
-    const { body } = await user.listAllKeys();
+    const { body } = await user.listKeys();
     assert.equal(body.keys.filter((key) => key.status === 'active').length, 500);
     const client = (await registerClient(app.baseUrl)).body;
     const consent = await decide(user, authorizeParams(app.baseUrl, client, { challenge: pkcePair().challenge }));

@@ -447,12 +447,13 @@ describe('the key list at scale', () => {
     await insertKeyRows(app.persistDir, user.user.id, seeded);
   });
 
+  /** Every key matching `params`, page by page (`limit` 50, as the portal asks). */
   async function listAll(params = {}) {
     const keys = [];
     let cursor = null;
     let pages = 0;
     do {
-      const search = new URLSearchParams({ ...params, ...(cursor ? { cursor } : {}) });
+      const search = new URLSearchParams({ ...params, limit: '50', ...(cursor ? { cursor } : {}) });
       const response = await user.request('GET', `/api/keys?${search}`);
       assert.equal(response.status, 200, response.text);
       assert.ok(response.body.keys.length <= 50);
@@ -460,13 +461,15 @@ describe('the key list at scale', () => {
       cursor = response.body.next_cursor;
       pages += 1;
     } while (cursor);
+    const whole = await user.request('GET', `/api/keys?${new URLSearchParams(params)}`);
+    assert.deepEqual(whole.body, { keys, next_cursor: null }, 'unpaged, the same keys in one answer');
     return { keys, pages };
   }
 
-  test('beyond 50 keys the list pages, newest first, and reaches every key once', async () => {
-    const first = (await user.listKeys()).body;
-    assert.equal(first.keys.length, 50, 'existing callers that read keys still get a list');
-    assert.equal(typeof first.next_cursor, 'string');
+  test('plain GET /api/keys is every key, as the contract says; asked to, it pages', async () => {
+    const whole = (await user.listKeys()).body;
+    assert.equal(whole.keys.length, 130, 'no caller of the plain list loses a key');
+    assert.equal(whole.next_cursor, null);
     const { keys, pages } = await listAll();
     assert.equal(pages, 3);
     assert.equal(keys.length, 130);
@@ -474,6 +477,12 @@ describe('the key list at scale', () => {
     const times = keys.map((key) => Date.parse(key.created_at));
     assert.deepEqual(times, [...times].sort((a, b) => b - a));
     assert.equal(keys.at(-1).id, seeded.at(-1).id, 'the oldest key comes last');
+
+    const small = (await user.request('GET', '/api/keys?limit=7')).body;
+    assert.deepEqual(small.keys.map((key) => key.id), whole.keys.slice(0, 7).map((key) => key.id));
+    const next = (await user.request('GET', `/api/keys?cursor=${encodeURIComponent(small.next_cursor)}`)).body;
+    assert.deepEqual(next.keys.map((key) => key.id), whole.keys.slice(7, 57).map((key) => key.id),
+      'a cursor alone pages by 50');
   });
 
   test('status and source filter, and combine', async () => {
@@ -516,6 +525,11 @@ describe('the key list at scale', () => {
       [`q=${'é'.repeat(101)}`, 'invalid_search'],
       ['q=%00', 'invalid_search'],
       ['cursor=abc', 'invalid_cursor'],
+      ['limit=0', 'invalid_limit'],
+      ['limit=101', 'invalid_limit'],
+      ['limit=ten', 'invalid_limit'],
+      ['limit=-5', 'invalid_limit'],
+      ['limit=5&limit=6', 'invalid_filter'],
       [`cursor=${now}.act_${hex(16)}`, 'invalid_cursor'],
     ]) {
       const response = await user.request('GET', `/api/keys?${search}`);

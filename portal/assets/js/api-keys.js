@@ -31,6 +31,9 @@ const keysSource = document.getElementById('keys-source');
 const keysCount = document.getElementById('keys-count');
 const keysMore = document.getElementById('keys-more');
 const announcer = document.getElementById('announcer');
+
+/** Keys per page of the list (`limit`): plain `/api/keys` would answer every key. */
+const KEYS_PER_PAGE = 50;
 const notice = document.getElementById('revocation-notice');
 const activityLoading = document.getElementById('activity-loading');
 const activityError = document.getElementById('activity-error');
@@ -71,13 +74,13 @@ function isFiltered(filters) {
   return Boolean(filters.q || filters.status || filters.source);
 }
 
-/** `/api/keys` with the filters and cursor that are set; plain `/api/keys` when none is. */
+/** `/api/keys` with the filters and cursor that are set, one page at a time. */
 function keysUrl(filters, cursor) {
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
+  params.set('limit', String(KEYS_PER_PAGE));
   if (cursor) params.set('cursor', cursor);
-  const query = params.toString();
-  return query ? `/api/keys?${query}` : '/api/keys';
+  return `/api/keys?${params}`;
 }
 
 /**
