@@ -1,7 +1,7 @@
 //! Every SQL statement lives here: bound parameters only, rows in, domain types out.
 
 use serde::Deserialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::Array;
 use worker::{D1Database, D1PreparedStatement, Result};
 
@@ -548,56 +548,129 @@ pub async fn revoke_key(
     Ok(rows.into_iter().next().map(KeyRecord::from))
 }
 
-/// One row of the bearer lookup. Listed field by field: `#[serde(flatten)]` would buffer
-/// the row and lose integer types on the way.
-#[derive(Deserialize)]
-struct BearerRow {
-    id: String,
-    label: Option<String>,
-    last4: String,
-    source: Option<String>,
-    oauth_client_id: Option<String>,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    user_id: String,
-    email: String,
-    role: String,
+/// The bearer lookup, its columns listed once: the query's `SELECT` list and the reading
+/// of each value, by position, into its field and Rust type both come from this list, so
+/// the two cannot disagree about where a column is.
+macro_rules! bearer_lookup {
+    (
+        select { $first:ident: $first_type:ty = $first_sql:literal, $($field:ident: $type:ty = $sql:literal,)* }
+        from $from:literal
+    ) => {
+        const BEARER_LOOKUP: &str = concat!(
+            "SELECT ", $first_sql, $(", ", $sql,)* " FROM ", $from
+        );
+
+        struct BearerRow {
+            $first: $first_type,
+            $($field: $type,)*
+        }
+
+        impl BearerRow {
+            /// A row as `raw()` hands it over: an array of the selected columns, in order.
+            fn read(row: &Array) -> Result<Self> {
+                let expected = [stringify!($first), $(stringify!($field),)*].len();
+                if row.length() as usize != expected {
+                    return Err(worker::Error::RustError(format!(
+                        "bearer row: {} columns, not {expected}",
+                        row.length()
+                    )));
+                }
+                let mut values = row.iter();
+                Ok(Self {
+                    $first: Column::read(stringify!($first), values.next())?,
+                    $($field: Column::read(stringify!($field), values.next())?,)*
+                })
+            }
+        }
+    };
+}
+
+bearer_lookup! {
+    select {
+        id: String = "k.id",
+        label: Option<String> = "k.label",
+        last4: String = "k.last4",
+        source: Option<String> = "k.source",
+        oauth_client_id: Option<String> = "k.oauth_client_id",
+        created_at: i64 = "k.created_at",
+        last_used_at: Option<i64> = "k.last_used_at",
+        user_id: String = "u.id",
+        email: String = "u.email",
+        role: String = "u.role",
+    }
+    from "api_keys k JOIN users u ON u.id = k.user_id \
+          WHERE k.key_hash = ?1 AND k.revoked_at IS NULL"
+}
+
+/// A column's value read from a D1 row without serde: a value that is missing or of
+/// another type is an error, never a default.
+trait Column: Sized {
+    fn read(name: &str, value: Option<JsValue>) -> Result<Self>;
+}
+
+fn column_error(name: &str, expected: &str) -> worker::Error {
+    worker::Error::RustError(format!("bearer row: `{name}` is not {expected}"))
+}
+
+impl Column for String {
+    fn read(name: &str, value: Option<JsValue>) -> Result<Self> {
+        value
+            .and_then(|value| value.as_string())
+            .ok_or_else(|| column_error(name, "text"))
+    }
+}
+
+impl Column for i64 {
+    fn read(name: &str, value: Option<JsValue>) -> Result<Self> {
+        value
+            .and_then(|value| value.as_f64())
+            .and_then(crate::time::exact_integer)
+            .ok_or_else(|| column_error(name, "an integer"))
+    }
+}
+
+/// SQL `NULL` is `None`; a missing value is not.
+impl<T: Column> Column for Option<T> {
+    fn read(name: &str, value: Option<JsValue>) -> Result<Self> {
+        match value {
+            Some(value) if value.is_null() => Ok(None),
+            value => T::read(name, value).map(Some),
+        }
+    }
 }
 
 /// The hot path of `/mcp`: the active key with this hash and its owner's current role, in
-/// one query. No cache: a key revoked a moment ago is not found here.
+/// one query. No cache: a key revoked a moment ago is not found here. The row is read from
+/// `raw()`'s arrays by [`BearerRow::read`], without `serde_wasm_bindgen` and without D1
+/// turning the row into an object first.
 pub async fn find_active_key_by_hash(
     db: &D1Database,
     hash: &KeyHash,
 ) -> Result<Option<(User, KeyRecord)>> {
-    let row: Option<BearerRow> = db
-        .prepare(
-            "SELECT k.id, k.label, k.last4, k.source, k.oauth_client_id, k.created_at, \
-             k.last_used_at, u.id AS user_id, u.email, u.role \
-             FROM api_keys k JOIN users u ON u.id = k.user_id \
-             WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
-        )
+    let rows = db
+        .prepare(BEARER_LOOKUP)
         .bind(&[text(hash.as_str())])?
-        .first(None)
+        .raw_js_value()
         .await?;
-    row.map(|row| {
-        let user = stored_user(row.user_id, row.email, &row.role)?;
-        let key = KeyRecord {
-            source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
-            id: KeyId::from_stored(row.id),
-            label: row.label,
-            last4: row.last4,
-            created_at: row.created_at,
-            last_used_at: row.last_used_at,
-            // Not read on the hot path: only the update after the response writes them.
-            last_used_from: ClientMeta::default(),
-            revoked_at: None,
-            revoked_reason: None,
-            revoked_detail: None,
-        };
-        Ok((user, key))
-    })
-    .transpose()
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let row = BearerRow::read(&row.dyn_into()?)?;
+    let user = stored_user(row.user_id, row.email, &row.role)?;
+    let key = KeyRecord {
+        source: Source::from_columns(row.source.as_deref(), row.oauth_client_id),
+        id: KeyId::from_stored(row.id),
+        label: row.label,
+        last4: row.last4,
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        // Not read on the hot path: only the update after the response writes them.
+        last_used_from: ClientMeta::default(),
+        revoked_at: None,
+        revoked_reason: None,
+        revoked_detail: None,
+    };
+    Ok(Some((user, key)))
 }
 
 /// Records a use of a key and where it came from, at most once per

@@ -15,6 +15,13 @@ pub fn rfc3339(unix_ms: i64) -> String {
     )
 }
 
+/// A JavaScript number as an integer, if it is one exactly: D1 hands `INTEGER` columns
+/// over as numbers, and only those within ±(2^53 − 1) are exact.
+pub fn exact_integer(number: f64) -> Option<i64> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    (number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER).then_some(number as i64)
+}
+
 /// Howard Hinnant's days-to-civil algorithm for the proleptic Gregorian calendar.
 fn civil_from_days(days_since_epoch: i64) -> (i64, i64, i64) {
     let z = days_since_epoch + 719_468;
@@ -45,6 +52,20 @@ mod tests {
         assert_eq!(rfc3339(1_709_251_199_999), "2024-02-29T23:59:59Z");
         assert_eq!(rfc3339(1_795_847_984_123), "2026-11-28T06:39:44Z");
         assert_eq!(rfc3339(4_102_444_800_000), "2100-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn only_exact_integers_are_read_from_javascript_numbers() {
+        assert_eq!(exact_integer(1_795_847_984_123.0), Some(1_795_847_984_123));
+        assert_eq!(exact_integer(-1.0), Some(-1));
+        assert_eq!(
+            exact_integer(9_007_199_254_740_991.0),
+            Some(9_007_199_254_740_991)
+        );
+        assert_eq!(exact_integer(9_007_199_254_740_992.0), None);
+        assert_eq!(exact_integer(1.5), None);
+        assert_eq!(exact_integer(f64::NAN), None);
+        assert_eq!(exact_integer(f64::INFINITY), None);
     }
 
     #[test]
