@@ -58,16 +58,35 @@ export function freePort() {
   });
 }
 
+/**
+ * How long a local D1 command (`wrangler d1 migrations apply` or `d1 execute --local`) may
+ * take. Seen once (2026-11-29, a fresh-clone `make test`): `migrations apply` never ended.
+ * Miniflare's binding proxy answers wrangler's synchronous calls by blocking wrangler's
+ * main thread (`Atomics.wait` in its `SynchronousFetcher`) until workerd replies, and that
+ * same thread is the only reader of workerd's stderr. workerd had 336 KB of stderr queued
+ * and sat blocked in write(2): neither side could go on. Without a bound, one such hang
+ * holds the whole suite until CI's limit; with it, the test fails here, by name.
+ * A migration takes about 9 s on a loaded 2-core machine.
+ */
+const D1_COMMAND_TIMEOUT_MS = 180_000;
+
+/** The error for a local D1 command that failed or ran out of time. */
+function d1CommandError(what, { error, signal, stdout, stderr }) {
+  const timedOut = error?.code === 'ETIMEDOUT' || signal === 'SIGKILL';
+  const why = timedOut
+    ? `did not finish within ${D1_COMMAND_TIMEOUT_MS / 1000} s (see D1_COMMAND_TIMEOUT_MS in tests/support/app.mjs)`
+    : 'failed';
+  return new Error(`${what} ${why}:\n${stdout || ''}\n${stderr || ''}`);
+}
+
 /** Creates a fresh local D1 in `persistDir` and applies every migration. */
 export function migrate(persistDir) {
   const result = spawnSync(
     WRANGLER,
     ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
-    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' },
+    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', timeout: D1_COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' },
   );
-  if (result.status !== 0) {
-    throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
-  }
+  if (result.status !== 0) throw d1CommandError('wrangler d1 migrations apply', result);
 }
 
 /**
@@ -83,12 +102,17 @@ export async function query(persistDir, sql) {
     const { stdout } = await execFileAsync(
       WRANGLER,
       ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
-      { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+        timeout: D1_COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL',
+      },
     );
     return JSON.parse(stdout)[0].results;
   } catch (error) {
     // wrangler writes its JSON error to stdout, and often nothing to stderr.
-    throw new Error(`d1 execute failed:\n${error.stderr || ''}${error.stdout || ''}${error.stderr || error.stdout ? '' : error.message}`);
+    throw d1CommandError('wrangler d1 execute', {
+      error, signal: error.signal, stdout: error.stdout, stderr: error.stderr || (error.stdout ? '' : error.message),
+    });
   }
 }
 
