@@ -439,22 +439,19 @@ pub async fn list_keys(
             " AND created_at <= ?{at} AND (created_at < ?{at} OR id < ?{id})"
         ));
     }
-    let Some(page_size) = query.page_size else {
-        sql.push_str(&format!(" {KEY_ORDER}"));
-        let records = key_records(db.prepare(sql).bind(&values)?).await?;
-        return Ok((records, None));
-    };
-    values.push(count(page_size + 1));
-    sql.push_str(&format!(" {KEY_ORDER} LIMIT ?{}", values.len()));
+    sql.push_str(&format!(" {KEY_ORDER}"));
+    if let Some(page_size) = query.page_size {
+        values.push(count(page_size + 1));
+        sql.push_str(&format!(" LIMIT ?{}", values.len()));
+    }
     let records = key_records(db.prepare(sql).bind(&values)?).await?;
-    Ok(listing::split_page(
-        records,
-        page_size,
-        |key: &KeyRecord| Cursor {
+    Ok(match query.page_size {
+        None => (records, None),
+        Some(page_size) => listing::split_page(records, page_size, |key: &KeyRecord| Cursor {
             created_at: key.created_at,
             id: key.id.as_str().to_owned(),
-        },
-    ))
+        }),
+    })
 }
 
 /// A revocation as it is recorded: why, the detail (a leak's URL), and where the request
