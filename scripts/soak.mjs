@@ -14,7 +14,8 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
-import { query, spawnApp } from '../tests/support/app.mjs';
+import { spawnApp } from '../tests/support/app.mjs';
+import { query } from '../tests/support/d1.mjs';
 import { Client, clientAddress, PASSWORD, rpc, uniqueEmail } from '../tests/support/client.mjs';
 
 /**

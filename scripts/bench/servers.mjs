@@ -16,9 +16,8 @@ import { dirname, join } from 'node:path';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 
 import { freePort, ROOT, spawnWrangler } from '../../tests/support/app.mjs';
+import { COMPATIBILITY_DATE, DATABASE_ID } from '../../tests/support/d1.mjs';
 
-export const COMPATIBILITY_DATE = '2026-04-20';
-export const DATABASE_ID = '00000000-0000-0000-0000-000000000000';
 /** The no-D1 route, also what readiness and cold start are measured with. */
 export const READY_PATH = '/.well-known/oauth-protected-resource/mcp';
 

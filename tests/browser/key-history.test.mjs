@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 
-import { query, runScript, sqlText } from '../support/app.mjs';
+import { runScript } from '../support/app.mjs';
 import { PASSWORD } from '../support/client.mjs';
+import { query, sqlText } from '../support/d1.mjs';
 import {
   API_KEYS_PATH, app, assertClean, assertDarkBackground, contextUser, horizontalOverflow, insertKeys, keyRow,
   mintInContext, openPage, screenshot, signUpInContext, useAppAndBrowser,

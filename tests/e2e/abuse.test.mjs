@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { query, spawnApp } from '../support/app.mjs';
+import { spawnApp } from '../support/app.mjs';
+import { query } from '../support/d1.mjs';
 import { Client, clientAddress, isolatedRequest, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
 import { authorizeParams, decide, exchangeCode, pkcePair, registerClient } from '../support/oauth.mjs';
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { insertKeyRows, query, runScript, spawnApp, sqlText } from '../support/app.mjs';
+import { runScript, spawnApp } from '../support/app.mjs';
+import { insertKeyRows, query, sqlText } from '../support/d1.mjs';
 import { Client, clientAddress, PASSWORD, rpc, signedUpClient } from '../support/client.mjs';
 import { authorizeParams, connectClient, decide, exchangeCode, pkcePair, registerClient } from '../support/oauth.mjs';
 

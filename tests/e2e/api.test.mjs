@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { query, runScript, spawnApp } from '../support/app.mjs';
+import { runScript, spawnApp } from '../support/app.mjs';
+import { query } from '../support/d1.mjs';
 import { Client, isolatedRequest, KEY_PATTERN, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
 
 let app;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 
-import { query, spawnApp } from '../support/app.mjs';
+import { spawnApp } from '../support/app.mjs';
+import { query } from '../support/d1.mjs';
 import { Client, isolatedRequest, PASSWORD, rpc, signedUpClient, uniqueEmail } from '../support/client.mjs';
 import { authorizeParams, decide, pkcePair, registerClient } from '../support/oauth.mjs';
 

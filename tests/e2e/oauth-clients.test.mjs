@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { query, spawnApp } from '../support/app.mjs';
+import { spawnApp } from '../support/app.mjs';
+import { query } from '../support/d1.mjs';
 import { KEY_PATTERN, rpc, signedUpClient } from '../support/client.mjs';
 import { startDocumentServer } from '../support/documents.mjs';
 import {

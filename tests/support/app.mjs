@@ -1,18 +1,19 @@
 // spawnApp(): a real `wrangler dev` (workerd + a local SQLite D1) on a free port, with a
-// fresh database in its own folder and the real migrations applied. The bundle must
-// already be built (`make build`); wrangler is started without building.
+// fresh database in its own folder and the real migrations applied (tests/support/d1.mjs).
+// The bundle must already be built (`make build`); wrangler is started without building.
 //
 // The server runs in its own process group and is always stopped: by `app.stop()` (call
 // it from `after`), and as a last resort when the test process exits.
 
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
+import { migrate } from './d1.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -59,100 +60,36 @@ export function freePort() {
 }
 
 /**
- * How long a local D1 command (`wrangler d1 migrations apply` or `d1 execute --local`) may
- * take. Seen once (2026-11-29, a fresh-clone `make test`): `migrations apply` never ended.
- * Miniflare's binding proxy answers wrangler's synchronous calls by blocking wrangler's
- * main thread (`Atomics.wait` in its `SynchronousFetcher`) until workerd replies, and that
- * same thread is the only reader of workerd's stderr. workerd had 336 KB of stderr queued
- * and sat blocked in write(2): neither side could go on. Without a bound, one such hang
- * holds the whole suite until CI's limit; with it, the test fails here, by name.
- * A migration takes about 9 s on a loaded 2-core machine.
+ * How long `runScript` and `runWrangler` wait. A local D1 command of wrangler's (`d1
+ * execute --local`, run by scripts/set-role.mjs, or `d1 migrations apply --local`) can
+ * deadlock inside wrangler (see tests/support/d1.mjs); it normally takes 3–9 s. With the
+ * bound, such a hang fails its test by name instead of holding the suite.
  */
-const D1_COMMAND_TIMEOUT_MS = 180_000;
+const COMMAND_TIMEOUT_MS = 180_000;
 
-/** The error for a local D1 command that failed or ran out of time. */
-function d1CommandError(what, { error, signal, stdout, stderr }) {
-  const timedOut = error?.code === 'ETIMEDOUT' || signal === 'SIGKILL';
-  const why = timedOut
-    ? `did not finish within ${D1_COMMAND_TIMEOUT_MS / 1000} s (see D1_COMMAND_TIMEOUT_MS in tests/support/app.mjs)`
-    : 'failed';
-  return new Error(`${what} ${why}:\n${stdout || ''}\n${stderr || ''}`);
-}
-
-/** Creates a fresh local D1 in `persistDir` and applies every migration. */
-export function migrate(persistDir) {
-  const result = spawnSync(
-    WRANGLER,
-    ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
-    { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', timeout: D1_COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' },
-  );
-  if (result.status !== 0) throw d1CommandError('wrangler d1 migrations apply', result);
-}
-
-/**
- * Runs SQL against the local D1 in `persistDir`, resolving to the result rows.
- *
- * Asynchronous on purpose: a synchronous child process blocks the event loop for seconds,
- * during which the HTTP client can neither expire its idle keep-alive connections nor see
- * the server close them (workerd closes idle connections after 5 s). The next request
- * then goes out on a dead connection and fails with "other side closed".
- */
-export async function query(persistDir, sql) {
+/** Runs a command to its end without blocking the event loop; its stdout. */
+async function runBounded(command, args, what) {
   try {
-    const { stdout } = await execFileAsync(
-      WRANGLER,
-      ['d1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json', '--command', sql],
-      {
-        cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-        timeout: D1_COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL',
-      },
-    );
-    return JSON.parse(stdout)[0].results;
-  } catch (error) {
-    // wrangler writes its JSON error to stdout, and often nothing to stderr.
-    throw d1CommandError('wrangler d1 execute', {
-      error, signal: error.signal, stdout: error.stdout, stderr: error.stderr || (error.stdout ? '' : error.message),
+    const { stdout } = await execFileAsync(command, args, {
+      cwd: ROOT, env: QUIET_ENV, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL',
     });
+    return stdout;
+  } catch (error) {
+    const why = error.signal === 'SIGKILL'
+      ? `did not finish within ${COMMAND_TIMEOUT_MS / 1000} s (COMMAND_TIMEOUT_MS in tests/support/app.mjs)`
+      : 'failed';
+    throw new Error(`${what} ${why}:\n${error.stdout ?? ''}\n${error.stderr ?? error.message}`);
   }
 }
 
-/** A value as an SQL literal, for the seeding helpers' statements. */
-export function sqlText(value) {
-  return value == null ? 'NULL' : `'${String(value).replaceAll("'", "''")}'`;
+/** Runs a Node script of the repository (e.g. scripts/set-role.mjs); its stdout. */
+export function runScript(script, args) {
+  return runBounded('node', [join(ROOT, script), ...args], script);
 }
 
-function sqlNumber(value) {
-  return value == null ? 'NULL' : String(Number(value));
-}
-
-/** Rows per INSERT: D1 refuses statements over 100 KB. */
-const ROWS_PER_STATEMENT = 200;
-
-/**
- * Stores keys for the user `userId` straight in D1, as an OAuth consent, a leak report or
- * a legacy import would have: `{ id, last4, label, source, clientId, createdAt, lastUsedAt,
- * lastUsedIp, lastUsedCountry, lastUsedUserAgent, revokedAt, revokedReason, revokedDetail }`
- * (times in ms; a missing id or last4 is made up, any other missing field is NULL). Any
- * number of keys, a few hundred per statement.
- */
-export async function insertKeyRows(persistDir, userId, keys) {
-  const hex = (bytes) => randomBytes(bytes).toString('hex');
-  const rows = keys.map((key) => `(${[
-    sqlText(key.id ?? `key_${hex(16)}`), sqlText(userId), sqlText(hex(32)), sqlText(key.last4 ?? hex(2)),
-    sqlText(key.label), sqlText(key.source), sqlText(key.clientId), sqlNumber(key.createdAt),
-    sqlNumber(key.lastUsedAt), sqlText(key.lastUsedIp), sqlText(key.lastUsedCountry), sqlText(key.lastUsedUserAgent),
-    sqlNumber(key.revokedAt), sqlText(key.revokedReason), sqlText(key.revokedDetail),
-  ].join(', ')})`);
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await query(persistDir, `INSERT INTO api_keys (id, user_id, key_hash, last4, label, source, oauth_client_id,
-      created_at, last_used_at, last_used_ip, last_used_country, last_used_user_agent, revoked_at, revoked_reason,
-      revoked_detail) VALUES ${rows.slice(start, start + ROWS_PER_STATEMENT).join(', ')}`);
-  }
-}
-
-/** Runs a Node script of the repository (e.g. scripts/set-role.mjs) without blocking. */
-export async function runScript(script, args) {
-  await execFileAsync('node', [join(ROOT, script), ...args], { cwd: ROOT, env: QUIET_ENV });
+/** Runs the project's pinned wrangler with `args` (e.g. a local D1 command); its stdout. */
+export function runWrangler(args) {
+  return runBounded(WRANGLER, args, `wrangler ${args.slice(0, 3).join(' ')}`);
 }
 
 /**
@@ -200,7 +137,7 @@ export function spawnWrangler(args, { keepLast = Infinity } = {}) {
 export async function spawnApp({ persistDir, vars = {}, testScheduled = false } = {}) {
   const ownsDir = !persistDir;
   persistDir ??= mkdtempSync(join(tmpdir(), 'hadron-d1-'));
-  if (ownsDir) migrate(persistDir);
+  if (ownsDir) await migrate(persistDir);
 
   // Port 0: wrangler binds a free port itself and names it in its "Ready on" line. Picking
   // one here and handing it over would race the other test files starting at the same

@@ -14,7 +14,8 @@ import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { OUTPUT as PORTAL } from '../../scripts/build-portal.mjs';
-import { insertKeyRows, query, ROOT, spawnApp } from './app.mjs';
+import { ROOT, spawnApp } from './app.mjs';
+import { insertKeyRows, query } from './d1.mjs';
 import { clientAddress, uniqueEmail, PASSWORD } from './client.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -193,7 +194,7 @@ export async function contextUser(context) {
 
 /**
  * Stores keys for the context's user straight in D1, as an OAuth consent, a leak report or
- * a legacy import would have: the fields `insertKeyRows` (app.mjs) takes.
+ * a legacy import would have: the fields `insertKeyRows` (d1.mjs) takes.
  */
 export async function insertKeys(context, keys) {
   const user = await contextUser(context);
