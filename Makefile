@@ -32,8 +32,9 @@ help:
 	@echo "make bench    /mcp and baseline routes side by side with a plain-JS Worker (not part of make test)"
 	@echo "make soak     60 s of concurrent mint/use/revoke with correctness checks and a restart"
 
-# Installs the pinned tools (once) and records where they are.
-$(TOOLS_ENV): scripts/ensure-tools.sh Cargo.lock package-lock.json
+# Installs the pinned tools (once) and records where they are. `npm ci` also patches
+# wrangler's dev proxy (package.json "postinstall": scripts/patch-wrangler.mjs).
+$(TOOLS_ENV): scripts/ensure-tools.sh Cargo.lock package-lock.json package.json scripts/patch-wrangler.mjs
 	@mkdir -p .tools
 	./scripts/ensure-tools.sh > $@.tmp && mv $@.tmp $@
 

@@ -37,6 +37,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   log "installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund >&2
 fi
+# npm ci patches wrangler's dev proxy ("postinstall"); a node_modules installed before the
+# patch existed gets it here (it does nothing when already applied).
+node scripts/patch-wrangler.mjs >&2
 
 cat <<VARS
 WORKER_BUILD_BIN=$WORKER_BUILD_BIN
