@@ -141,6 +141,13 @@ impl From<worker::Error> for AppError {
     }
 }
 
+/// An exception thrown by a runtime call, e.g. setting a header on a response.
+impl From<worker::wasm_bindgen::JsValue> for AppError {
+    fn from(error: worker::wasm_bindgen::JsValue) -> Self {
+        worker::Error::from(error).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

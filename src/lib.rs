@@ -25,7 +25,7 @@ mod auth;
 mod http;
 mod store;
 
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, Request, Result, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
@@ -33,7 +33,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<worker::web_sys::Response> {
     http::handle(req, env, ctx).await
 }
 

@@ -6,13 +6,13 @@
 //! success, back to the form with an error code otherwise.
 
 use serde_json::json;
-use worker::{Request, Response};
+use worker::Request;
 
 use super::limits;
 use super::request::{
     read_body, read_json_object, require_same_origin, required_string, Deps, MAX_API_BODY_BYTES,
 };
-use super::response::{json_response, redirect};
+use super::response::{json_response, redirect, Response};
 use crate::accounts::{Email, Role, User, UserId};
 use crate::activity::ClientMeta;
 use crate::auth::{now_ms, signed_in_user};

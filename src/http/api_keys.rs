@@ -2,13 +2,13 @@
 //! notice of automatic revocations, and the account's activity ("Recent activity").
 
 use serde_json::{json, Value};
-use worker::{Request, Response};
+use worker::Request;
 
 use super::limits;
 use super::request::{
     optional_string, query_params, read_json_object, require_same_origin, Deps, MAX_API_BODY_BYTES,
 };
-use super::response::json_response;
+use super::response::{json_response, Response};
 use crate::activity::ClientMeta;
 use crate::auth::{now_ms, signed_in_user};
 use crate::error::AppError;

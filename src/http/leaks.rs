@@ -6,11 +6,11 @@
 
 use std::cell::RefCell;
 
-use worker::{Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use super::limits;
 use super::request::{read_body, Deps};
-use super::response::json_response;
+use super::response::{json_response, Response};
 use crate::auth::now_ms;
 use crate::error::AppError;
 use crate::keys::ApiKey;

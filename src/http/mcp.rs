@@ -4,10 +4,12 @@
 //! The `last_used_at` write happens after the response, at most once a minute per key.
 
 use serde_json::Value;
-use worker::{Method, Request, Response, Result};
+use worker::{Method, Request, Result};
 
 use super::request::{read_body, require_json_content_type, Deps};
-use super::response::{empty_response, error_response, json_response, json_text_response};
+use super::response::{
+    empty_response, error_response, json_response, json_text_response, Response,
+};
 use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
 use crate::error::{error_body_json, AppError};
 use crate::listing::KeyQuery;
@@ -88,7 +90,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
         .map_err(McpFailure::Rpc)?;
     match parse_payload(body, mcp::accepts_batches(version.as_deref())).map_err(McpFailure::Rpc)? {
         Payload::Single(Incoming::Request { id, method, .. }) if method == "tools/list" => Ok(
-            json_text_response(200, success_text(&id, mcp::TOOLS_LIST_JSON))?,
+            json_text_response(200, &success_text(&id, mcp::TOOLS_LIST_JSON))?,
         ),
         Payload::Single(Incoming::Request { id, method, params }) => {
             let result = answer(&db, &caller, &id, &method, &params).await?;
@@ -214,7 +216,7 @@ fn unauthorized(origin: &str, token_sent: bool) -> Result<Response> {
     }
     let response = json_text_response(
         401,
-        error_body_json("unauthorized", "A valid bearer token is required."),
+        &error_body_json("unauthorized", "A valid bearer token is required."),
     )?;
     response.headers().set("WWW-Authenticate", &challenge)?;
     Ok(response)

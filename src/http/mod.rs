@@ -18,7 +18,7 @@ mod well_known;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{Function, Reflect};
-use worker::{console_log, Context, Env, Request, Response, Result};
+use worker::{console_log, Context, Env, Request, Result};
 
 use crate::auth::now_ms;
 use crate::error::AppError;
@@ -27,7 +27,7 @@ use crate::routes::{self, Endpoint, Routing};
 use crate::store;
 use context::RequestContext;
 use request::Deps;
-use response::error_response;
+use response::{error_response, Response};
 
 /// Handles one request and writes one structured log line for it (visible in
 /// `wrangler dev` and `wrangler tail`): route, status, duration, and the key id when a
@@ -54,7 +54,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let line = RequestLog {
         method: method.as_ref(),
         route: routing.log_name(),
-        status: response.status_code(),
+        status: response.status(),
         duration_ms: now_ms() - started,
         key_id: key_id.as_deref(),
     }

@@ -13,7 +13,7 @@
 //! would go (RFC 9700 §4.11.2: no open redirector).
 
 use serde_json::{json, Value};
-use worker::{Request, Response};
+use worker::Request;
 
 use super::api_keys::too_many_keys;
 use super::client_documents::{allow_insecure_loopback, document_client};
@@ -21,7 +21,7 @@ use super::limits;
 use super::request::{
     optional_string, read_body, read_json_object, require_same_origin, required_string, Deps,
 };
-use super::response::{empty_response, json_response, redirect, set_security_headers};
+use super::response::{empty_response, json_response, redirect, set_security_headers, Response};
 use crate::activity::ActivityKind;
 use crate::auth::{now_ms, signed_in_session};
 use crate::crypto::constant_time_eq;
@@ -600,13 +600,13 @@ async fn error_page(error: &AuthorizeError, deps: &Deps) -> Result<Response, App
     let html = portal_page
         .and_then(|page| error_page::fill(&page, error.description(), way_back))
         .unwrap_or_else(|| error_page::plain(error.description(), way_back));
-    let response = Response::from_html(html)?.with_status(400);
+    let response = worker::Response::from_html(html)?.with_status(400);
     set_security_headers(response.headers())?;
     response.headers().set(
         "Content-Security-Policy",
         "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     )?;
-    Ok(response)
+    Ok(response.into())
 }
 
 /// The portal's page for a failed authorization request, from the assets.

@@ -2,12 +2,13 @@
 //! post to their own URL, so that without the page's script the form still signs in and
 //! keeps its `next` (`POST /signin?next=…`); a GET is the static page itself.
 
-use worker::{Request, Response};
+use worker::Request;
 
 use super::request::Deps;
+use super::response::Response;
 use crate::error::AppError;
 
 /// The static page at this path, as the assets would have served it.
 pub async fn static_page(req: Request, deps: &Deps) -> Result<Response, AppError> {
-    Ok(deps.env.assets("ASSETS")?.fetch_request(req).await?)
+    Ok(deps.env.assets("ASSETS")?.fetch_request(req).await?.into())
 }

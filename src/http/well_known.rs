@@ -2,10 +2,8 @@
 
 use std::cell::RefCell;
 
-use worker::Response;
-
 use super::request::Deps;
-use super::response::json_text_response;
+use super::response::{json_text_response, Response};
 use crate::error::AppError;
 use crate::oauth::metadata::{mcp_resource, protected_resource_metadata};
 
@@ -42,7 +40,7 @@ pub fn protected_resource(deps: &Deps) -> Result<Response, AppError> {
     let document = cached(&MCP_DOCUMENT, origin, || {
         protected_resource_metadata(origin, &mcp_resource(origin)).to_string()
     });
-    Ok(json_text_response(200, document)?)
+    Ok(json_text_response(200, &document)?)
 }
 
 /// The same metadata at the path-less well-known URL, for clients that look there first.
@@ -53,5 +51,5 @@ pub fn origin_protected_resource(deps: &Deps) -> Result<Response, AppError> {
     let document = cached(&ORIGIN_DOCUMENT, origin, || {
         protected_resource_metadata(origin, origin).to_string()
     });
-    Ok(json_text_response(200, document)?)
+    Ok(json_text_response(200, &document)?)
 }
