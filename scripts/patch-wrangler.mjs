@@ -17,9 +17,11 @@
 //
 // The patch replaces the forwarding step with `hadronForward` below: when the request
 // failed and the proxy is still pointed at the same Worker (no reload began or ended in
-// between), the Worker never received it, so it is sent again on a new connection, its
-// body kept for that. Only across a reload does wrangler's own handling remain (GET and
-// HEAD wait for the new Worker, now also when it is already there; others get the 503).
+// between), the Worker never received it, so it is sent again on a new connection. A body
+// of declared length up to 1 MiB is kept for that; a body without a length stays a stream,
+// as before, so the Worker still sees it without one (and such a request cannot be sent
+// twice). Across a reload wrangler's own handling remains (GET and HEAD wait for the new
+// Worker, now also when it is already there; others get the 503).
 //
 // The code it replaces is checked by its SHA-256, so a different wrangler fails here
 // loudly instead of being patched blindly.
@@ -50,23 +52,29 @@ ${MARKER}
 // one stale connection out of the pool, and after a burst of concurrent requests many
 // connections go idle, and stale, together; a Worker that is down fails every attempt at once.
 const HADRON_ATTEMPTS = 32;
+// The largest body kept to be sent again. Only a body of declared length is kept: sent again
+// it has the same Content-Length. A body without one stays a stream, so the Worker still
+// sees it without a length (and, like a larger one, it cannot be sent twice).
+const HADRON_REPLAY_BYTES = 1024 * 1024;
 async function hadronForward(proxy, request, deferredResponse, proxyData, userWorkerUrl, innerUrl, outerUrl, headers) {
   try {
-    const bodyless = request.method === "GET" || request.method === "HEAD";
-    const body = bodyless ? null : await request.arrayBuffer();
+    const bodyless = request.method === "GET" || request.method === "HEAD" || request.body === null;
+    const length = request.headers.get("content-length");
+    const replayable = bodyless || (length !== null && Number(length) <= HADRON_REPLAY_BYTES);
+    const init = bodyless || !replayable ? { headers } : { headers, body: await request.arrayBuffer() };
     for (let attempt = 1; ; attempt += 1) {
       let res;
       try {
-        res = await fetch(userWorkerUrl, new Request(request, { headers, body }));
+        res = await fetch(userWorkerUrl, new Request(request, init));
       } catch (error) {
         const sameWorker = proxy.proxyData === proxyData;
-        if (sameWorker && attempt < HADRON_ATTEMPTS) continue;
+        if (sameWorker && replayable && attempt < HADRON_ATTEMPTS) continue;
         if (sameWorker) {
           deferredResponse.resolve(new Response(
-            \`wrangler dev could not reach the Worker after \${attempt} attempts: \${error.message}\`,
+            \`wrangler dev lost its connection to the Worker \${replayable ? \`\${attempt} times\` : "with a body it cannot send again"}: \${error.message}\`,
             { status: 502 },
           ));
-        } else if (bodyless) {
+        } else if (request.method === "GET" || request.method === "HEAD") {
           // Sent to a Worker that is being replaced: wait for the new one, or go to it now.
           proxy.requestRetryQueue.set(request, deferredResponse);
           proxy.processQueue();
