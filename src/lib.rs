@@ -6,6 +6,7 @@ pub mod activity;
 pub mod credentials;
 pub mod crypto;
 pub mod error;
+pub mod header_values;
 pub mod keys;
 pub mod listing;
 pub mod mcp;

@@ -6,7 +6,7 @@
 use serde_json::Value;
 use worker::{Method, Request, Result};
 
-use super::request::{read_body, require_json_content_type, Deps};
+use super::request::{header_values, read_body, require_json_media_type, Deps};
 use super::response::{
     empty_response, error_response, json_response, json_text_response, Response,
 };
@@ -55,12 +55,19 @@ impl From<worker::Error> for McpFailure {
     }
 }
 
+/// The request headers `/mcp` reads, in this order, in one crossing (`Content-Length` is
+/// read with the body, only when there is one).
+const HEADERS: &str = "Origin,Authorization,MCP-Protocol-Version,Content-Type";
+
 async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, McpFailure> {
-    refuse_foreign_origin(&req, deps)?;
+    let headers = header_values(&req.headers().0, HEADERS);
+    let [origin, authorization, version, content_type] = crate::header_values::split::<4>(&headers)
+        .ok_or_else(|| AppError::Internal("header values: wrong number of lines".into()))?;
+    refuse_foreign_origin(origin, deps)?;
     let db = deps.db()?;
     // Every refused token is a 401 (the MCP authorization spec's MUST), however many come:
     // volume is for a rate limiting rule in front of the Worker (docs/security.md).
-    let caller = match authenticate_bearer(&req, &db).await {
+    let caller = match authenticate_bearer(authorization, &db).await {
         Ok(caller) => caller,
         Err(BearerRejection::Internal(error)) => return Err(error.into()),
         Err(rejection) => {
@@ -75,8 +82,8 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
         return Err(AppError::MethodNotAllowed("POST".into()).into());
     }
     record_use(&db, &req, &caller, deps)?;
-    let version = protocol_version_header(&req)?;
-    require_json_content_type(&req)?;
+    let version = protocol_version_header(version)?;
+    require_json_media_type(content_type)?;
 
     let body = read_body(&mut req, MAX_MCP_BODY_BYTES).await?;
     let body = std::str::from_utf8(&body)
@@ -88,7 +95,7 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
             )
         })
         .map_err(McpFailure::Rpc)?;
-    match parse_payload(body, mcp::accepts_batches(version.as_deref())).map_err(McpFailure::Rpc)? {
+    match parse_payload(body, mcp::accepts_batches(version)).map_err(McpFailure::Rpc)? {
         Payload::Single(Incoming::Request { id, method, .. }) if method == "tools/list" => Ok(
             json_text_response(200, &success_text(&id, mcp::TOOLS_LIST_JSON))?,
         ),
@@ -160,8 +167,8 @@ async fn answer_batch(
 
 /// MCP servers must refuse browsers on other origins (DNS rebinding). Clients that are
 /// not browsers send no `Origin`.
-fn refuse_foreign_origin(req: &Request, deps: &Deps) -> std::result::Result<(), McpFailure> {
-    match req.headers().get("Origin")? {
+fn refuse_foreign_origin(origin: Option<&str>, deps: &Deps) -> std::result::Result<(), McpFailure> {
+    match origin {
         Some(origin) if origin != deps.origin() => Err(AppError::CrossSite.into()),
         _ => Ok(()),
     }
@@ -169,9 +176,9 @@ fn refuse_foreign_origin(req: &Request, deps: &Deps) -> std::result::Result<(), 
 
 /// After initialization clients name the protocol version on every request; one we do
 /// not speak is a 400 (Streamable HTTP transport, "Protocol Version Header").
-fn protocol_version_header(req: &Request) -> std::result::Result<Option<String>, McpFailure> {
-    match req.headers().get("MCP-Protocol-Version")? {
-        Some(version) if !mcp::is_supported_version(&version) => {
+fn protocol_version_header(version: Option<&str>) -> std::result::Result<Option<&str>, McpFailure> {
+    match version {
+        Some(version) if !mcp::is_supported_version(version) => {
             Err(McpFailure::Rpc(RpcError::new(
                 Value::Null,
                 INVALID_REQUEST,

@@ -1,6 +1,7 @@
 //! Reading requests: where they come from and what their JSON body holds.
 
 use serde_json::{Map, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{Context, Env, Request};
 
 use super::context::RequestContext;
@@ -23,6 +24,16 @@ impl Deps {
     pub fn origin(&self) -> &str {
         self.request.origin()
     }
+}
+
+#[wasm_bindgen(
+    inline_js = "export function header_values(headers, names) { return names.split(',').map((name) => headers.get(name) ?? '\\0').join('\\n'); }"
+)]
+extern "C" {
+    /// The values of the comma-separated header `names`, one line each, in one crossing
+    /// (`crate::header_values` splits them). `Headers.get` throws only for an invalid
+    /// name, and the names are constants.
+    pub fn header_values(headers: &worker::web_sys::Headers, names: &str) -> String;
 }
 
 /// The query string's parameters, decoded, in order.
@@ -77,7 +88,12 @@ pub async fn read_json_object(
 }
 
 pub fn require_json_content_type(req: &Request) -> Result<(), AppError> {
-    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    require_json_media_type(req.headers().get("Content-Type")?.as_deref())
+}
+
+/// `content_type` is the request's `Content-Type`, `None` when it has none.
+pub fn require_json_media_type(content_type: Option<&str>) -> Result<(), AppError> {
+    let content_type = content_type.unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if media_type.eq_ignore_ascii_case("application/json") {
         Ok(())
