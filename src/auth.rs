@@ -51,19 +51,19 @@ pub enum BearerRejection {
     Internal(AppError),
 }
 
-/// Format check, SHA-256, one D1 read. Nothing is cached: a key revoked a moment ago
-/// fails here on the very next request.
-/// `header` is the request's `Authorization`.
-pub async fn authenticate_bearer(
-    header: Option<&str>,
-    db: &D1Database,
-) -> Result<Caller, BearerRejection> {
-    let token = match parse_bearer(header) {
-        Bearer::Absent => return Err(BearerRejection::NoToken),
-        Bearer::Malformed => return Err(BearerRejection::InvalidToken),
-        Bearer::Token(token) => token,
-    };
-    let key = ApiKey::parse(token).ok_or(BearerRejection::InvalidToken)?;
+/// The key a bearer request offers in `header` (its `Authorization`), format-checked:
+/// nothing is looked up, so a refusal here costs no D1 binding.
+pub fn bearer_key(header: Option<&str>) -> Result<ApiKey, BearerRejection> {
+    match parse_bearer(header) {
+        Bearer::Absent => Err(BearerRejection::NoToken),
+        Bearer::Malformed => Err(BearerRejection::InvalidToken),
+        Bearer::Token(token) => ApiKey::parse(token).ok_or(BearerRejection::InvalidToken),
+    }
+}
+
+/// SHA-256 and one D1 read. Nothing is cached: a key revoked a moment ago fails here on
+/// the very next request.
+pub async fn authenticate_bearer(key: &ApiKey, db: &D1Database) -> Result<Caller, BearerRejection> {
     match store::find_active_key_by_hash(db, &key.hash()).await {
         Ok(Some((user, key))) => Ok(Caller { user, key }),
         Ok(None) => Err(BearerRejection::InvalidToken),

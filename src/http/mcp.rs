@@ -10,7 +10,7 @@ use super::request::{header_values, read_body, require_json_media_type, Deps};
 use super::response::{
     empty_response, error_response, json_response, json_text_response, Response,
 };
-use crate::auth::{authenticate_bearer, now_ms, BearerRejection, Caller};
+use crate::auth::{authenticate_bearer, bearer_key, now_ms, BearerRejection, Caller};
 use crate::error::{error_body_json, AppError};
 use crate::listing::KeyQuery;
 use crate::mcp::jsonrpc::{
@@ -43,6 +43,16 @@ enum McpFailure {
     Rpc(RpcError),
 }
 
+/// A refused bearer token is a 401 that says only whether one was sent.
+fn refused(rejection: BearerRejection) -> McpFailure {
+    match rejection {
+        BearerRejection::Internal(error) => error.into(),
+        rejection => McpFailure::Unauthorized {
+            token_sent: matches!(rejection, BearerRejection::InvalidToken),
+        },
+    }
+}
+
 impl From<AppError> for McpFailure {
     fn from(error: AppError) -> Self {
         McpFailure::App(error)
@@ -64,18 +74,11 @@ async fn serve(mut req: Request, deps: &Deps) -> std::result::Result<Response, M
     let [origin, authorization, version, content_type] = crate::header_values::split::<4>(&headers)
         .ok_or_else(|| AppError::Internal("header values: wrong number of lines".into()))?;
     refuse_foreign_origin(origin, deps)?;
-    let db = deps.db()?;
     // Every refused token is a 401 (the MCP authorization spec's MUST), however many come:
     // volume is for a rate limiting rule in front of the Worker (docs/security.md).
-    let caller = match authenticate_bearer(authorization, &db).await {
-        Ok(caller) => caller,
-        Err(BearerRejection::Internal(error)) => return Err(error.into()),
-        Err(rejection) => {
-            return Err(McpFailure::Unauthorized {
-                token_sent: matches!(rejection, BearerRejection::InvalidToken),
-            })
-        }
-    };
+    let key = bearer_key(authorization).map_err(refused)?;
+    let db = deps.db()?;
+    let caller = authenticate_bearer(&key, &db).await.map_err(refused)?;
     deps.request.record_key(caller.key.id.as_str());
     if req.method() != Method::Post {
         // No server-to-client stream and no sessions: GET and DELETE are not offered.
