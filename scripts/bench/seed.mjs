@@ -4,11 +4,10 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { Miniflare } from 'miniflare';
 
-import { COMPATIBILITY_DATE, DATABASE_ID, migrate, runBatch } from '../../tests/support/d1.mjs';
+import { localD1, migrate, runBatch } from '../../tests/support/d1.mjs';
 
 export const USERS = 100;
 export const KEYS_PER_USER = 100;
@@ -23,9 +22,7 @@ export function d1Only(persistDir) {
   return new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null, { status: 404 }); } };',
-    compatibilityDate: COMPATIBILITY_DATE,
-    d1Databases: { DB: DATABASE_ID },
-    d1Persist: join(persistDir, 'v3', 'd1'),
+    ...localD1(persistDir),
   });
 }
 

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 
 import { freePort, ROOT, spawnWrangler } from '../../tests/support/app.mjs';
-import { COMPATIBILITY_DATE, DATABASE_ID } from '../../tests/support/d1.mjs';
+import { localD1 } from '../../tests/support/d1.mjs';
 
 /** The no-D1 route, also what readiness and cold start are measured with. */
 export const READY_PATH = '/.well-known/oauth-protected-resource/mcp';
@@ -92,11 +92,7 @@ export async function startMiniflare(name, options, { persistDir, bindings = {} 
   const mf = new Miniflare({
     ...options,
     name,
-    compatibilityDate: COMPATIBILITY_DATE,
-    d1Databases: { DB: DATABASE_ID },
-    // The layout `wrangler d1 migrations apply --persist-to DIR` and `wrangler dev
-    // --persist-to DIR` use.
-    d1Persist: join(persistDir, 'v3', 'd1'),
+    ...localD1(persistDir),
     bindings: { PUBLIC_ORIGIN: '', ...bindings },
     host: '127.0.0.1',
     port: await freePort(),

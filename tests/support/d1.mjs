@@ -36,10 +36,22 @@ function wranglerSetting(name) {
   return match[1];
 }
 
-export const COMPATIBILITY_DATE = wranglerSetting('compatibility_date');
+const COMPATIBILITY_DATE = wranglerSetting('compatibility_date');
 /** The local database's id: the file's name under DIR/v3/d1 is derived from it. */
-export const DATABASE_ID = wranglerSetting('database_id');
-export const MIGRATIONS_DIR = join(ROOT, wranglerSetting('migrations_dir'));
+const DATABASE_ID = wranglerSetting('database_id');
+const MIGRATIONS_DIR = join(ROOT, wranglerSetting('migrations_dir'));
+
+/**
+ * The Miniflare options that open the local D1 of `persistDir`: the layout `wrangler dev
+ * --persist-to DIR` and `wrangler d1 migrations apply --persist-to DIR` use.
+ */
+export function localD1(persistDir) {
+  return {
+    compatibilityDate: COMPATIBILITY_DATE,
+    d1Databases: { DB: DATABASE_ID },
+    d1Persist: join(persistDir, 'v3', 'd1'),
+  };
+}
 
 /**
  * How long one call to the database may take, start-up included (≈ 0.2 s alone; a batch
@@ -71,9 +83,7 @@ export async function runBatch(persistDir, statements) {
   const mf = new Miniflare({
     modules: true,
     script: D1_WORKER,
-    compatibilityDate: COMPATIBILITY_DATE,
-    d1Databases: { DB: DATABASE_ID },
-    d1Persist: join(persistDir, 'v3', 'd1'),
+    ...localD1(persistDir),
   });
   try {
     const body = JSON.stringify(statements.map((s) => (typeof s === 'string' ? { sql: s, params: [] } : s)));
