@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod activity;
 pub mod credentials;
 pub mod crypto;
+pub mod eager;
 pub mod error;
 pub mod header_values;
 pub mod keys;
@@ -23,20 +24,18 @@ pub mod time;
 pub mod webcrypto;
 
 mod auth;
+mod entry;
 mod http;
 mod store;
 
-use worker::{event, Context, Env, Request, Result, ScheduleContext, ScheduledEvent};
+use worker::{event, Env, ScheduleContext, ScheduledEvent};
 
 #[event(start)]
 fn start() {
     console_error_panic_hook::set_once();
 }
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> Result<worker::web_sys::Response> {
-    http::handle(req, env, ctx).await
-}
+// The `fetch` export is `entry::fetch`: a request that awaits nothing gets no promise.
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {

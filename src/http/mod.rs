@@ -27,7 +27,8 @@ use crate::routes::{self, Endpoint, Routing};
 use crate::store;
 use context::RequestContext;
 use request::Deps;
-use response::{error_response, Response};
+use response::error_response;
+pub(crate) use response::Response;
 
 /// Handles one request and writes one structured log line for it (visible in
 /// `wrangler dev` and `wrangler tail`): route, status, duration, and the key id when a
