@@ -1,7 +1,9 @@
 //! Who is calling: a portal session becomes a `User`, a bearer key becomes a `Caller`,
 //! or the request is refused with an error that knows its response.
 
-use worker::{D1Database, Date, Request};
+use worker::{D1Database, Date};
+
+use crate::http::Request;
 
 use crate::accounts::User;
 use crate::credentials::{parse_bearer, Bearer, SessionHash, SessionToken};

@@ -5,8 +5,8 @@
 //! body, never in a URL. A form post is answered with a redirect: to its `next` on
 //! success, back to the form with an error code otherwise.
 
+use super::Request;
 use serde_json::json;
-use worker::Request;
 
 use super::limits;
 use super::request::{

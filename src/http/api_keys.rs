@@ -1,8 +1,8 @@
 //! The API keys endpoints behind the portal page: the key list, minting, revoking, the
 //! notice of automatic revocations, and the account's activity ("Recent activity").
 
+use super::Request;
 use serde_json::{json, Value};
-use worker::Request;
 
 use super::limits;
 use super::request::{

@@ -6,7 +6,9 @@
 //! JSON-RPC. The benchmark POSTs it the same body as the `/mcp` request (which it does
 //! not read), so the gap between the two is what our own code costs.
 
-use worker::{Env, Request};
+use worker::Env;
+
+use super::Request;
 
 use super::response::{json_response, Response};
 use crate::error::AppError;

@@ -5,7 +5,9 @@
 use std::cell::RefCell;
 
 use worker::js_sys::Reflect;
-use worker::{Env, Request};
+use worker::Env;
+
+use super::Request;
 
 use crate::activity::ClientMeta;
 use crate::error::AppError;

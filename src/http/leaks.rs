@@ -6,7 +6,9 @@
 
 use std::cell::RefCell;
 
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{Fetch, Headers, Method, RequestInit};
+
+use super::Request;
 
 use super::limits;
 use super::request::{read_body, Deps};
@@ -163,7 +165,7 @@ async fn fetch_keys() -> Result<String, AppError> {
     headers.set("User-Agent", "hadron-keys")?;
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(PUBLIC_KEYS_URL, &init)?;
+    let request = worker::Request::new_with_init(PUBLIC_KEYS_URL, &init)?;
     let mut response = Fetch::Request(request).send().await?;
     if response.status_code() != 200 {
         return Err(AppError::Internal(format!(

@@ -4,7 +4,9 @@
 //! The `last_used_at` write happens after the response, at most once a minute per key.
 
 use serde_json::Value;
-use worker::{Method, Request, Result};
+use worker::{Method, Result};
+
+use super::Request;
 
 use super::request::{header_values, read_body, require_json_media_type, Deps};
 use super::response::{

@@ -18,7 +18,7 @@ mod well_known;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::{Function, Reflect};
-use worker::{console_log, Context, Env, Request, Result};
+use worker::{console_log, Context, Env, Result};
 
 use crate::auth::now_ms;
 use crate::error::AppError;
@@ -27,6 +27,7 @@ use crate::routes::{self, Endpoint, Routing};
 use crate::store;
 use context::RequestContext;
 use request::Deps;
+pub(crate) use request::Request;
 use response::error_response;
 pub(crate) use response::Response;
 
@@ -36,7 +37,7 @@ pub(crate) use response::Response;
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let started = now_ms();
     let method = req.method();
-    let path = req.path();
+    let path = req.path().to_owned();
     let routing = routes::route(method.as_ref(), &path);
     let (response, key_id) = match RequestContext::for_request(&req, &env) {
         // A foreign `Host` is refused before any other work (DNS rebinding).

@@ -12,8 +12,8 @@
 //! fails its checks is shown on Hadron's own error page, with a link that names where it
 //! would go (RFC 9700 §4.11.2: no open redirector).
 
+use super::Request;
 use serde_json::{json, Value};
-use worker::Request;
 
 use super::api_keys::too_many_keys;
 use super::client_documents::{allow_insecure_loopback, document_client};

@@ -2,7 +2,7 @@
 //! post to their own URL, so that without the page's script the form still signs in and
 //! keeps its `next` (`POST /signin?next=…`); a GET is the static page itself.
 
-use worker::Request;
+use super::Request;
 
 use super::request::Deps;
 use super::response::Response;
@@ -10,5 +10,10 @@ use crate::error::AppError;
 
 /// The static page at this path, as the assets would have served it.
 pub async fn static_page(req: Request, deps: &Deps) -> Result<Response, AppError> {
-    Ok(deps.env.assets("ASSETS")?.fetch_request(req).await?.into())
+    Ok(deps
+        .env
+        .assets("ASSETS")?
+        .fetch_request(worker::Request::from(req.into_inner()))
+        .await?
+        .into())
 }

@@ -161,3 +161,25 @@ fn every_endpoint_the_discovery_documents_name_is_in_the_table() {
         assert!(found, "{url} is named but not routed");
     }
 }
+
+#[test]
+fn the_path_cut_from_a_serialised_url_is_the_parsers_path() {
+    let urls = [
+        "http://127.0.0.1:8787/mcp",
+        "https://keys.example.com/",
+        "https://keys.example.com",
+        "https://keys.example.com/api/keys/k_1?limit=5#top",
+        "https://keys.example.com/.well-known/oauth-protected-resource/mcp?x=/y",
+        "http://[::1]:8787/oauth/authorize?redirect_uri=https://a.example/cb",
+        "https://user:pw@keys.example.com:8443/a/b/?#",
+        "https://keys.example.com/%3F%23?q#f",
+        "https://keys.example.com#frag",
+        "https://keys.example.com?q=/a",
+    ];
+    for url in urls {
+        let parsed = url::Url::parse(url).expect("a valid URL");
+        // The runtime hands the Worker the serialised form.
+        let serialised = parsed.as_str();
+        assert_eq!(path_of(serialised), parsed.path(), "{serialised}");
+    }
+}
