@@ -1,7 +1,7 @@
 //! Who is calling: a portal session becomes a `User`, a bearer key becomes a `Caller`,
 //! or the request is refused with an error that knows its response.
 
-use worker::{D1Database, Date};
+use worker::D1Database;
 
 use crate::http::Request;
 
@@ -11,8 +11,10 @@ use crate::error::AppError;
 use crate::keys::{ApiKey, KeyRecord};
 use crate::store;
 
+/// `Date.now()`: one call into JS, no `Date` object (the `worker` crate's `Date::now`
+/// makes one and reads it back, two crossings).
 pub fn now_ms() -> i64 {
-    i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX)
+    worker::js_sys::Date::now() as i64
 }
 
 /// The signed-in user of the request's session cookie, with their current role. `https`
