@@ -21,7 +21,7 @@ WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping
   --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
 TOOLS_ENV := .tools/env
 
-.PHONY: help build portal dev test test-unit test-e2e lint deploy-check promote tools clean bench soak
+.PHONY: help build build-named portal dev test test-unit test-e2e lint deploy-check promote tools clean bench soak
 
 help:
 	@echo "make dev      build, migrate the local D1 and serve on http://127.0.0.1:$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make portal   only the portal's pages (portal/ → build/portal/), without the Worker"
 	@echo "make promote  EMAIL=... [ROLE=org_admin|member] change a user's role in the local D1"
 	@echo "make bench    /mcp and baseline routes side by side with a plain-JS Worker (not part of make test)"
+	@echo "make build-named  the Worker with WASM function names, for scripts/bench/profile.mjs --build build-named"
 	@echo "make soak     60 s of concurrent mint/use/revoke with correctness checks and a restart"
 
 # Installs the pinned tools (once) and records where they are. `npm ci` also patches
@@ -47,6 +48,15 @@ build: $(TOOLS_ENV)
 	  "$$WORKER_BUILD_BIN" --release
 	$(WASM_OPT) -Oz --strip-debug --strip-producers $(WASM_FEATURES) build/index_bg.wasm -o build/index_bg.wasm
 	node scripts/build-portal.mjs
+
+# The same Worker with its WASM function names kept (wasm-opt -g instead of --strip-debug),
+# for `node scripts/bench/profile.mjs --build build-named`. Never deployed or tested.
+build-named: $(TOOLS_ENV)
+	source $(TOOLS_ENV) && \
+	  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" \
+	  ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
+	  "$$WORKER_BUILD_BIN" --release --out-dir build-named
+	$(WASM_OPT) -Oz -g --strip-producers $(WASM_FEATURES) build-named/index_bg.wasm -o build-named/index_bg.wasm
 
 # The portal's static files, served as the Worker's assets (wrangler.toml [assets]).
 # After worker-build, which replaces only the entries it writes and leaves build/portal/ alone.
@@ -87,4 +97,4 @@ promote: $(TOOLS_ENV)
 	node scripts/set-role.mjs --local --persist-to "$(PERSIST_DIR)" --email "$(EMAIL)" --role "$(or $(ROLE),org_admin)"
 
 clean:
-	rm -rf build target/deploy-dry-run .tools
+	rm -rf build build-named target/deploy-dry-run .tools

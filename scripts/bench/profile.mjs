@@ -28,9 +28,9 @@
 // median gap between consecutive samples; the figure at the nominal interval is printed too.
 //
 // The build profiled should keep WASM function names: `make build` strips them (wasm-opt
-// --strip-debug). A build with names: the worker-build step of `make build`, then its
-// wasm-opt line with `-g` in place of `--strip-debug` (binaryen writes the name section
-// only with -g); the code is the release build's, only the name section is added.
+// --strip-debug). `make build-named` writes build-named/: the same steps with `-g` in
+// place of `--strip-debug` (binaryen writes the name section only with -g); the code is
+// the release build's, only the name section is added. Then `--build build-named`.
 //
 // Usage: node scripts/bench/profile.mjs [--route no-d1|malformed|mcp|d1-lookup|unknown]
 //          [--seconds 5] [--warmup 2] [--build DIR] [--interval 50] [--connections 8]
