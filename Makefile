@@ -41,21 +41,20 @@ $(TOOLS_ENV): scripts/ensure-tools.sh Cargo.lock package-lock.json package.json 
 
 tools: $(TOOLS_ENV)
 
+# worker-build with the pinned wasm-bindgen and esbuild (scripts/ensure-tools.sh).
+WORKER_BUILD := source $(TOOLS_ENV) && \
+  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
+  "$$WORKER_BUILD_BIN" --release
+
 build: $(TOOLS_ENV)
-	source $(TOOLS_ENV) && \
-	  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" \
-	  ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
-	  "$$WORKER_BUILD_BIN" --release
+	$(WORKER_BUILD)
 	$(WASM_OPT) -Oz --strip-debug --strip-producers $(WASM_FEATURES) build/index_bg.wasm -o build/index_bg.wasm
 	node scripts/build-portal.mjs
 
 # The same Worker with its WASM function names kept (wasm-opt -g instead of --strip-debug),
 # for `node scripts/bench/profile.mjs --build build-named`. Never deployed or tested.
 build-named: $(TOOLS_ENV)
-	source $(TOOLS_ENV) && \
-	  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" \
-	  ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
-	  "$$WORKER_BUILD_BIN" --release --out-dir build-named
+	$(WORKER_BUILD) --out-dir build-named
 	$(WASM_OPT) -Oz -g --strip-producers $(WASM_FEATURES) build-named/index_bg.wasm -o build-named/index_bg.wasm
 
 # The portal's static files, served as the Worker's assets (wrangler.toml [assets]).
