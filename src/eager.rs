@@ -54,11 +54,11 @@ impl Wake for Forward {
         self.wake_by_ref();
     }
 
+    /// Wakes outside the lock, so a waker that polls or follows at once cannot find it held.
     fn wake_by_ref(self: &Arc<Self>) {
-        if let Ok(slot) = self.0.lock() {
-            if let Some(waker) = slot.as_ref() {
-                waker.wake_by_ref();
-            }
+        let waker = self.0.lock().ok().and_then(|slot| slot.clone());
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 }

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::future_to_promise;
 use worker::{console_error, worker_sys, Env};
 
 use crate::eager::{poll_once, Eager};
+use crate::error::AppError;
 
 #[wasm_bindgen]
 pub fn fetch(
@@ -25,9 +26,12 @@ pub fn fetch(
     }
 }
 
-/// The response, or the error thrown to the runtime (which answers 500), logged first.
+/// The response; an error that escaped the handler is our JSON 500 with the security
+/// headers (`error_response` logs its detail), and only if even that cannot be built is
+/// the error thrown to the runtime, which answers 500 itself.
 fn settle(answer: worker::Result<crate::http::Response>) -> Result<JsValue, JsValue> {
-    answer.map(JsValue::from).map_err(|error| {
+    let response = answer.or_else(|error| crate::http::error_response(&AppError::from(error)));
+    response.map(JsValue::from).map_err(|error| {
         console_error!("{error}");
         JsValue::from(error)
     })

@@ -28,7 +28,7 @@ use crate::store;
 use context::RequestContext;
 use request::Deps;
 pub(crate) use request::Request;
-use response::error_response;
+pub(crate) use response::error_response;
 pub(crate) use response::Response;
 
 /// Handles one request and writes one structured log line for it (visible in
