@@ -1,64 +1,185 @@
-//! Polling a future once, at once, before handing it to an executor. Pure: the Worker's
-//! `fetch` export (`crate::entry`) uses it so that a request that awaits nothing is
-//! answered in the runtime's own call, without a promise, a task or a microtask.
+//! The request's executor: a future polled at once, and polled again at once, in the
+//! waker's own call, whenever it is woken. Pure: the Worker's `fetch` export
+//! (`crate::entry`) uses it.
 //!
-//! The continuation must keep working for every kind of future, including one that keeps
-//! only the first waker it was given (`worker::Delay` does: it hands that waker to
-//! `setTimeout` on its first poll). So the first poll's waker forwards every wake to the
-//! waker of whoever polls the continuation last.
+//! - A request that awaits nothing is answered by the first poll, in the runtime's own
+//!   call: no promise, no task, no microtask.
+//! - A request that awaits a JS promise is polled again from inside that promise's
+//!   callback, which is already a microtask. wasm-bindgen's executor would queue one more
+//!   microtask for each wake (`queueMicrotask`, then a call back into the module to run
+//!   its queue) and start with a needless second poll.
+//!
+//! A wake that comes while the future is being polled (a future that wakes itself) is not
+//! lost and does not re-enter: it makes that poll loop once more. A wake after the future
+//! finished is ignored.
+//!
+//! What this asks of the futures it runs: a future must record what it waited for before
+//! it wakes, since the wake polls it at once. js-sys's `JsFuture` (every awaited promise:
+//! the body, D1, `fetch`, WebCrypto) stores the value, then wakes. `worker::Delay` wakes
+//! first, so the client-document timeout is a promise that `setTimeout` resolves.
+//!
+//! A waker must be `Send + Sync`, and the futures here hold JS values, which are not. So
+//! the waker carries only the task's number, and the tasks waiting for a wake are kept
+//! per thread (an isolate runs one thread). A task leaves that list when it finishes; one
+//! whose promise never settles stays, as wasm-bindgen's task would (its waker and its
+//! future hold each other).
 
-use std::future::{poll_fn, Future};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-/// What one poll gave: the output, or the rest of the work as a future.
-pub enum Eager<T, F> {
+/// What the first poll gave: the output, or the task that will produce it.
+pub enum Eager<T: 'static> {
     Ready(T),
-    Later(F),
+    Later(Pending<T>),
 }
 
-/// Polls `future` once. If it is not ready, the returned future finishes it; wakes that
-/// the first poll's wakers receive reach the continuation's current waker.
-pub fn poll_once<T>(
-    mut future: Pin<Box<dyn Future<Output = T>>>,
-) -> Eager<T, impl Future<Output = T>> {
-    let forward = Arc::new(Forward::default());
-    let waker = Waker::from(Arc::clone(&forward));
-    match future.as_mut().poll(&mut Context::from_waker(&waker)) {
-        Poll::Ready(output) => Eager::Ready(output),
-        Poll::Pending => Eager::Later(poll_fn(move |cx| {
-            forward.follow(cx.waker());
-            future.as_mut().poll(cx)
-        })),
+/// A task still waiting for a wake; `then` says what to do with its output.
+pub struct Pending<T: 'static>(Rc<Task<T>>);
+
+/// Polls `future` once, at once. If it is not ready, every later wake polls it again at
+/// once, until it is.
+pub fn start<T: 'static>(future: impl Future<Output = T> + 'static) -> Eager<T> {
+    let id = NEXT_ID.with(|next| next.replace(next.get().wrapping_add(1)));
+    let task = Rc::new(Task {
+        id,
+        waker: Waker::from(Arc::new(Wakeup(id))),
+        future: RefCell::new(Some(Box::pin(future))),
+        polling: Cell::new(false),
+        woken: Cell::new(false),
+        finish: RefCell::new(Finish::Waiting),
+    });
+    // Listed before the first poll, so that a wake from inside it reaches the task.
+    WAITING.with(|waiting| waiting.borrow_mut().push(task.clone()));
+    match task.turn() {
+        Some(output) => {
+            unlist(id);
+            Eager::Ready(output)
+        }
+        None => Eager::Later(Pending(task)),
     }
 }
 
-/// The first poll's waker. A wake that comes before the continuation is polled needs no
-/// forwarding: the continuation polls the future anyway.
-#[derive(Default)]
-struct Forward(Mutex<Option<Waker>>);
-
-impl Forward {
-    fn follow(&self, waker: &Waker) {
-        if let Ok(mut slot) = self.0.lock() {
-            if !slot.as_ref().is_some_and(|known| known.will_wake(waker)) {
-                *slot = Some(waker.clone());
+impl<T: 'static> Pending<T> {
+    /// Hands the output to `finish` when the task is done (at once, if it already is).
+    pub fn then(self, finish: impl FnOnce(T) + 'static) {
+        let mut state = self.0.finish.borrow_mut();
+        match std::mem::replace(&mut *state, Finish::Taken) {
+            Finish::Done(output) => {
+                drop(state);
+                finish(output);
             }
+            _ => *state = Finish::Then(Box::new(finish)),
         }
     }
 }
 
-impl Wake for Forward {
+thread_local! {
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+    /// The tasks that returned `Pending`, by number, until they finish.
+    /// (A list searched by number: few requests are in flight at once in an isolate.)
+    static WAITING: RefCell<Vec<Rc<dyn Run>>> = const { RefCell::new(Vec::new()) };
+}
+
+struct Task<T> {
+    id: u64,
+    waker: Waker,
+    future: RefCell<Option<Pin<Box<dyn Future<Output = T>>>>>,
+    polling: Cell<bool>,
+    woken: Cell<bool>,
+    finish: RefCell<Finish<T>>,
+}
+
+enum Finish<T> {
+    Waiting,
+    Then(Box<dyn FnOnce(T)>),
+    Done(T),
+    Taken,
+}
+
+impl<T> Task<T> {
+    /// Polls until the future is ready or pending with no wake received during the poll.
+    /// Called while a poll is under way (a wake from inside it), it only asks for another
+    /// round.
+    fn turn(&self) -> Option<T> {
+        if self.polling.replace(true) {
+            self.woken.set(true);
+            return None;
+        }
+        let output = loop {
+            self.woken.set(false);
+            let mut slot = self.future.borrow_mut();
+            let Some(future) = slot.as_mut() else {
+                break None;
+            };
+            if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&self.waker))
+            {
+                *slot = None;
+                break Some(output);
+            }
+            if !self.woken.get() {
+                break None;
+            }
+        };
+        self.polling.set(false);
+        output
+    }
+}
+
+/// A waiting task, whatever its output.
+trait Run {
+    fn id(&self) -> u64;
+    fn run(&self);
+}
+
+fn unlist(id: u64) {
+    WAITING.with(|waiting| {
+        let mut waiting = waiting.borrow_mut();
+        if let Some(at) = waiting.iter().position(|task| task.id() == id) {
+            waiting.swap_remove(at);
+        }
+    });
+}
+
+impl<T> Run for Task<T> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn run(&self) {
+        let Some(output) = self.turn() else {
+            return;
+        };
+        unlist(self.id);
+        let mut state = self.finish.borrow_mut();
+        match std::mem::replace(&mut *state, Finish::Taken) {
+            Finish::Then(finish) => {
+                drop(state);
+                finish(output);
+            }
+            _ => *state = Finish::Done(output),
+        }
+    }
+}
+
+/// The waker: the number of the task to poll.
+struct Wakeup(u64);
+
+impl Wake for Wakeup {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
-    /// Wakes outside the lock, so a waker that polls or follows at once cannot find it held.
     fn wake_by_ref(self: &Arc<Self>) {
-        let waker = self.0.lock().ok().and_then(|slot| slot.clone());
-        if let Some(waker) = waker {
-            waker.wake();
+        let task = WAITING.with(|waiting| {
+            let waiting = waiting.borrow();
+            waiting.iter().find(|task| task.id() == self.0).cloned()
+        });
+        if let Some(task) = task {
+            task.run();
         }
     }
 }
@@ -66,104 +187,139 @@ impl Wake for Forward {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// Counts its wakes.
-    #[derive(Default)]
-    struct Counter(AtomicUsize);
-
-    impl Wake for Counter {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// Pending until `done` is set; keeps only the first waker it is polled with, as
-    /// `worker::Delay` does, and reports how often it was polled.
-    struct FirstWakerOnly {
-        done: Rc<Cell<bool>>,
+    /// Pending until `open` is set; keeps only the first waker it is polled with, as
+    /// `worker::Delay` does, and counts its polls.
+    #[derive(Clone, Default)]
+    struct Gate {
+        open: Rc<Cell<bool>>,
         waker: Rc<RefCell<Option<Waker>>>,
         polls: Rc<Cell<usize>>,
     }
 
-    impl Future for FirstWakerOnly {
-        type Output = &'static str;
-
-        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'static str> {
-            self.polls.set(self.polls.get() + 1);
-            if self.done.get() {
-                return Poll::Ready("answer");
-            }
-            self.waker
-                .borrow_mut()
-                .get_or_insert_with(|| cx.waker().clone());
-            Poll::Pending
+    impl Gate {
+        fn future(&self) -> impl Future<Output = &'static str> {
+            let gate = self.clone();
+            std::future::poll_fn(move |cx| {
+                gate.polls.set(gate.polls.get() + 1);
+                if gate.open.get() {
+                    return Poll::Ready("answer");
+                }
+                gate.waker
+                    .borrow_mut()
+                    .get_or_insert_with(|| cx.waker().clone());
+                Poll::Pending
+            })
         }
+
+        fn open_and_wake(&self) {
+            self.open.set(true);
+            self.waker
+                .borrow()
+                .as_ref()
+                .expect("a waker was kept")
+                .wake_by_ref();
+        }
+    }
+
+    fn answer_slot() -> (Rc<RefCell<Option<&'static str>>>, impl FnOnce(&'static str)) {
+        let slot = Rc::new(RefCell::new(None));
+        let keep = Rc::clone(&slot);
+        (slot, move |answer| *keep.borrow_mut() = Some(answer))
+    }
+
+    fn waiting() -> usize {
+        WAITING.with(|waiting| waiting.borrow().len())
     }
 
     #[test]
     fn a_future_that_awaits_nothing_is_answered_by_the_first_poll() {
-        match poll_once(Box::pin(async { 7 })) {
+        let before = waiting();
+        match start(async { 7 }) {
             Eager::Ready(output) => assert_eq!(output, 7),
             Eager::Later(_) => panic!("an async block without an await was not ready"),
         }
+        assert_eq!(waiting(), before, "a finished task is not kept");
     }
 
     #[test]
-    fn a_wake_of_the_first_waker_reaches_the_continuation() {
-        let done = Rc::new(Cell::new(false));
-        let kept = Rc::new(RefCell::new(None));
-        let polls = Rc::new(Cell::new(0));
-        let future = FirstWakerOnly {
-            done: Rc::clone(&done),
-            waker: Rc::clone(&kept),
-            polls: Rc::clone(&polls),
+    fn a_wake_polls_the_task_at_once_and_hands_over_its_output() {
+        let before = waiting();
+        let gate = Gate::default();
+        let Eager::Later(pending) = start(gate.future()) else {
+            panic!("a closed gate was ready");
         };
-        let Eager::Later(rest) = poll_once(Box::pin(future)) else {
-            panic!("a pending future was ready");
-        };
-        let mut rest = Box::pin(rest);
-        let counter = Arc::new(Counter::default());
-        let waker = Waker::from(Arc::clone(&counter));
-        let mut cx = Context::from_waker(&waker);
-        assert!(rest.as_mut().poll(&mut cx).is_pending());
-        assert_eq!(polls.get(), 2, "the continuation polls the future again");
+        let (answer, finish) = answer_slot();
+        pending.then(finish);
+        assert_eq!(waiting(), before + 1);
+        assert_eq!(gate.polls.get(), 1, "one poll until a wake");
 
-        // The future still holds the first poll's waker; its wake must reach the
-        // continuation's waker, or the request would never be answered.
-        done.set(true);
-        let first = kept.borrow_mut().take().expect("the first waker was kept");
-        first.wake();
-        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
-        assert_eq!(rest.as_mut().poll(&mut cx), Poll::Ready("answer"));
-    }
-
-    #[test]
-    fn a_wake_before_the_continuation_is_polled_is_not_lost() {
-        let done = Rc::new(Cell::new(false));
-        let kept = Rc::new(RefCell::new(None));
-        let future = FirstWakerOnly {
-            done: Rc::clone(&done),
-            waker: Rc::clone(&kept),
-            polls: Rc::new(Cell::new(0)),
-        };
-        let Eager::Later(rest) = poll_once(Box::pin(future)) else {
-            panic!("a pending future was ready");
-        };
-        done.set(true);
-        kept.borrow_mut()
-            .take()
-            .expect("the first waker was kept")
-            .wake();
-        let counter = Arc::new(Counter::default());
-        let waker = Waker::from(Arc::clone(&counter));
+        // `worker::Delay` keeps the first waker only: that waker must do.
+        gate.open_and_wake();
         assert_eq!(
-            Box::pin(rest)
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker)),
-            Poll::Ready("answer")
+            gate.polls.get(),
+            2,
+            "the wake polled the task in its own call"
         );
+        assert_eq!(*answer.borrow(), Some("answer"));
+        assert_eq!(waiting(), before, "a finished task is no longer listed");
+
+        gate.waker.borrow().as_ref().expect("kept").wake_by_ref();
+        assert_eq!(gate.polls.get(), 2, "a wake after the end polls nothing");
+    }
+
+    #[test]
+    fn a_wake_from_inside_a_poll_makes_the_poll_loop_instead_of_re_entering() {
+        let polls = Rc::new(Cell::new(0));
+        let kept: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let (counted, keep) = (Rc::clone(&polls), Rc::clone(&kept));
+        // Polls 1 and 3 wake the task from inside the poll, as a yield does; poll 2 waits
+        // for a wake from outside; poll 4 is ready. A re-entrant poll would find the
+        // future borrowed and panic.
+        let future = std::future::poll_fn(move |cx| {
+            counted.set(counted.get() + 1);
+            match counted.get() {
+                1 | 3 => {
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                2 => {
+                    *keep.borrow_mut() = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+                _ => Poll::Ready("answer"),
+            }
+        });
+        let Eager::Later(pending) = start(future) else {
+            panic!("ready before the wake from outside");
+        };
+        assert_eq!(
+            polls.get(),
+            2,
+            "the wake inside the first poll gave it one more round"
+        );
+        let (answer, finish) = answer_slot();
+        pending.then(finish);
+
+        let waker = kept.borrow_mut().take().expect("poll 2 kept its waker");
+        waker.wake();
+        assert_eq!(
+            polls.get(),
+            4,
+            "the wake inside poll 3 gave it one more round"
+        );
+        assert_eq!(*answer.borrow(), Some("answer"));
+    }
+
+    #[test]
+    fn an_output_that_comes_before_then_is_handed_over_by_then() {
+        let gate = Gate::default();
+        let Eager::Later(pending) = start(gate.future()) else {
+            panic!("a closed gate was ready");
+        };
+        gate.open_and_wake();
+        let (answer, finish) = answer_slot();
+        pending.then(finish);
+        assert_eq!(*answer.borrow(), Some("answer"));
     }
 }

@@ -1,16 +1,17 @@
 //! The Worker's `fetch` export, instead of `#[event(fetch)]`: that macro turns every
-//! request into a promise first (`future_to_promise`: a `Promise` and its executor, a
-//! task, a microtask, and a call back into the module to resolve it), even when the
-//! handler awaits nothing. Here the handler's future is polled once in the runtime's own
-//! call (`crate::eager`): the discovery documents and most refusals await nothing and hand
-//! the runtime the `Response` itself; the rest continue on wasm-bindgen's executor.
+//! request into a promise first (`future_to_promise`: a `Promise`, a task on
+//! wasm-bindgen's executor, a microtask per wake), even when the handler awaits nothing.
+//! Here the handler's future runs on `crate::eager`: polled in the runtime's own call, so
+//! the discovery documents and most refusals hand the runtime the `Response` itself; a
+//! request that awaits is polled again from inside each awaited promise's callback, and
+//! its `Promise` is settled from the last poll.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::future_to_promise;
+use worker::js_sys::{Function, Promise};
 use worker::{console_error, worker_sys, Env};
 
-use crate::eager::{poll_once, Eager};
+use crate::eager::{start, Eager};
 use crate::error::AppError;
 
 #[wasm_bindgen]
@@ -19,10 +20,25 @@ pub fn fetch(
     env: Env,
     ctx: worker_sys::Context,
 ) -> Result<JsValue, JsValue> {
-    let future = crate::http::handle(req.into(), env, worker::Context::new(ctx));
-    match poll_once(Box::pin(future)) {
+    match start(crate::http::handle(
+        req.into(),
+        env,
+        worker::Context::new(ctx),
+    )) {
         Eager::Ready(answer) => settle(answer),
-        Eager::Later(rest) => Ok(future_to_promise(async move { settle(rest.await) }).into()),
+        Eager::Later(pending) => {
+            let mut settlers: Option<(Function, Function)> = None;
+            let promise = Promise::new(&mut |resolve, reject| settlers = Some((resolve, reject)));
+            if let Some((resolve, reject)) = settlers {
+                pending.then(move |answer| {
+                    let _ = match settle(answer) {
+                        Ok(response) => resolve.call1(&JsValue::UNDEFINED, &response),
+                        Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+                    };
+                });
+            }
+            Ok(promise.into())
+        }
     }
 }
 

@@ -8,15 +8,13 @@
 //! business: `global_fetch_strictly_public` (wrangler.toml) keeps it off private networks,
 //! and `DocumentUrl` refuses IP literals and local names before anything is sent.
 
-use std::time::Duration;
-
 use futures_util::future::{select, Either};
-use worker::js_sys::Uint8Array;
+use worker::js_sys::{Promise, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys;
 use worker::{
-    AbortController, AbortSignal, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
+    AbortController, AbortSignal, Env, Fetch, Headers, Method, Request, RequestInit,
     RequestRedirect, ResponseBody,
 };
 
@@ -100,15 +98,33 @@ pub async fn document_client(
 async fn fetch(url: &DocumentUrl) -> Result<(ClientDocument, i64), DocumentError> {
     let controller = AbortController::default();
     let attempt = Box::pin(fetch_and_read(url, controller.signal()));
-    let timeout = Delay::from(Duration::from_millis(FETCH_TIMEOUT_MS));
+    let timeout = timeout(FETCH_TIMEOUT_MS);
     match select(attempt, timeout).await {
         Either::Left((result, _)) => result,
-        Either::Right(((), attempt)) => {
+        Either::Right((_, attempt)) => {
             drop(attempt);
             controller.abort();
             Err(DocumentError::Unreachable)
         }
     }
+}
+
+/// A promise that `setTimeout` resolves after `ms`, awaited as any other. Not
+/// `worker::Delay`: it wakes its task before it records that it fired, and the request's
+/// executor (`crate::eager`) polls inside the wake, so the request would hang. A timer left
+/// running once the fetch has won resolves a promise nobody awaits.
+fn timeout(ms: u64) -> JsFuture {
+    let global: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    let ms = i32::try_from(ms).unwrap_or(i32::MAX);
+    JsFuture::from(Promise::new(&mut |resolve, _| {
+        // No timer (never seen): resolved at once, so the time is up rather than never.
+        if global
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .is_err()
+        {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }))
 }
 
 async fn fetch_and_read(
