@@ -8,6 +8,7 @@
 
 use worker::Env;
 
+use super::request::Deps;
 use super::Request;
 
 use super::response::{json_response, Response};
@@ -20,9 +21,9 @@ pub fn enabled(env: &Env) -> bool {
         .is_ok_and(|value| value.to_string() == "1")
 }
 
-pub async fn d1_lookup(req: Request, env: &Env) -> Result<Response, AppError> {
+pub async fn d1_lookup(req: Request, deps: &Deps) -> Result<Response, AppError> {
     let hash = req.headers().get("X-Key-Hash")?.unwrap_or_default();
-    let found = store::find_active_key_by_hash(&env.d1("DB")?, &KeyHash::from_stored(hash)).await?;
+    let found = store::find_active_key_by_hash(&deps.db()?, &KeyHash::from_stored(hash)).await?;
     Ok(json_response(
         if found.is_some() { 200 } else { 404 },
         &serde_json::json!({}),

@@ -2,10 +2,10 @@
 //! the validated public origin (the one place the `Host` rule is applied), the client's
 //! address, and what the log line should say about it.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use worker::js_sys::Reflect;
-use worker::Env;
+use worker::{Env, Headers};
 
 use super::Request;
 
@@ -13,14 +13,18 @@ use crate::activity::ClientMeta;
 use crate::error::AppError;
 use crate::public_origin::PublicOrigin;
 
+thread_local! {
+    /// `PUBLIC_ORIGIN`, read once per isolate: a var cannot change during an isolate's
+    /// life, and `Env::var` costs five calls into JS (the value, its constructor's name,
+    /// the comparison, the text).
+    static CONFIGURED_ORIGIN: OnceCell<Option<String>> = const { OnceCell::new() };
+}
+
 pub struct RequestContext {
     origin: PublicOrigin,
-    /// `CF-Connecting-IP`: set by Cloudflare on every request and not forgeable there.
-    /// Absent only locally (`wrangler dev` without the header), where all such requests
-    /// share one budget.
-    client_address: String,
-    /// The same header as it came, `None` when it was absent.
-    client_ip: Option<String>,
+    headers: Headers,
+    /// `CF-Connecting-IP`, read when first asked for: the `/mcp` hot path never asks.
+    client_ip: OnceCell<Option<String>>,
     /// The id of the key a bearer request was accepted with, for the log line.
     key_id: RefCell<Option<String>>,
 }
@@ -29,14 +33,18 @@ impl RequestContext {
     /// Builds the context, or refuses a request whose `Host` is not this server's (421):
     /// before any other work, so a rebound DNS name reaches nothing.
     pub fn for_request(req: &Request, env: &Env) -> Result<Self, AppError> {
-        let configured = env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string());
-        let origin = PublicOrigin::for_request(configured.as_deref(), &req.url()?)
+        let url = req.url()?;
+        let origin = CONFIGURED_ORIGIN
+            .with(|configured| {
+                let configured = configured
+                    .get_or_init(|| env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string()));
+                PublicOrigin::for_request(configured.as_deref(), &url)
+            })
             .map_err(AppError::MisdirectedRequest)?;
-        let client_ip = req.headers().get("CF-Connecting-IP")?;
         Ok(RequestContext {
             origin,
-            client_address: client_ip.clone().unwrap_or_else(|| "unknown".to_owned()),
-            client_ip,
+            headers: req.headers().clone(),
+            client_ip: OnceCell::new(),
             key_id: RefCell::new(None),
         })
     }
@@ -50,15 +58,25 @@ impl RequestContext {
         self.origin.is_https()
     }
 
+    /// `CF-Connecting-IP`: set by Cloudflare on every request and not forgeable there.
+    /// Absent only locally (`wrangler dev` without the header), where all such requests
+    /// share one budget, `unknown`.
     pub fn client_address(&self) -> &str {
-        &self.client_address
+        self.client_ip().unwrap_or("unknown")
+    }
+
+    /// The same header as it came, `None` when it was absent.
+    fn client_ip(&self) -> Option<&str> {
+        self.client_ip
+            .get_or_init(|| self.headers.get("CF-Connecting-IP").ok().flatten())
+            .as_deref()
     }
 
     /// Where the request came from, for the activity log and a key's last use. Read when
     /// asked for (a header and `request.cf`), so paths that record nothing pay nothing.
     /// `ClientMeta::new` drops wrangler dev's placeholder country.
     pub fn client_meta(&self, req: &Request) -> ClientMeta {
-        let ip = self.client_ip.as_deref();
+        let ip = self.client_ip();
         let country = Reflect::get(req.inner(), &"cf".into())
             .and_then(|cf| Reflect::get(&cf, &"country".into()))
             .ok()

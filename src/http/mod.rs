@@ -137,9 +137,7 @@ async fn dispatch(req: Request, routing: &Routing<'_>, deps: &Deps) -> Result<Re
         Endpoint::RevocationNotice => api_keys::revocation_notice(req, deps).await,
         Endpoint::DismissRevocationNotice => api_keys::dismiss_revocation_notice(req, deps).await,
         Endpoint::LeakReport => leaks::github_report(req, deps).await,
-        Endpoint::BenchLookup if bench::enabled(&deps.env) => {
-            bench::d1_lookup(req, &deps.env).await
-        }
+        Endpoint::BenchLookup if bench::enabled(&deps.env) => bench::d1_lookup(req, deps).await,
         Endpoint::BenchLookup => Err(AppError::NotFound),
     }
 }
