@@ -6,6 +6,8 @@
 //! JSON-RPC. The benchmark POSTs it the same body as the `/mcp` request (which it does
 //! not read), so the gap between the two is what our own code costs.
 
+use std::cell::OnceCell;
+
 use worker::Env;
 
 use super::request::Deps;
@@ -16,9 +18,19 @@ use crate::error::AppError;
 use crate::keys::KeyHash;
 use crate::store;
 
+thread_local! {
+    /// `BENCH_ROUTES`, read once per isolate as `PUBLIC_ORIGIN` is: this route is the
+    /// baseline for `/mcp`, which reads no var per request.
+    static ENABLED: OnceCell<bool> = const { OnceCell::new() };
+}
+
 pub fn enabled(env: &Env) -> bool {
-    env.var("BENCH_ROUTES")
-        .is_ok_and(|value| value.to_string() == "1")
+    ENABLED.with(|enabled| {
+        *enabled.get_or_init(|| {
+            env.var("BENCH_ROUTES")
+                .is_ok_and(|value| value.to_string() == "1")
+        })
+    })
 }
 
 pub async fn d1_lookup(req: Request, deps: &Deps) -> Result<Response, AppError> {

@@ -367,6 +367,8 @@ describe('hostile input', () => {
       ['mcp with a garbled Authorization', () => app.client.mcp(null, rpc('ping'), { authorization: 'Bearer \u00ff\u00fe' }), 401],
       ['revoke with a traversal id', () => alice.request('POST', '/api/keys/..%2F..%2Fusers/revoke'), 404],
       ['an unknown API route', () => alice.request('GET', '/api/nope'), 404],
+      // `make bench`'s D1-only route exists only when the Worker runs with BENCH_ROUTES=1.
+      ['the bench route, not enabled', () => new Client(app.baseUrl).request('GET', '/api/bench/d1-lookup', { headers: { 'x-key-hash': '0'.repeat(64) } }), 404],
       ['a wrong method on a known route', () => alice.request('DELETE', '/api/keys'), 405],
       ['a GET on a POST route', () => alice.request('GET', '/api/auth/login'), 405],
     ];
