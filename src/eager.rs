@@ -19,10 +19,10 @@
 //! first, so the client-document timeout is a promise that `setTimeout` resolves.
 //!
 //! A waker must be `Send + Sync`, and the futures here hold JS values, which are not. So
-//! the waker carries only the task's number, and the tasks waiting for a wake are kept
-//! per thread (an isolate runs one thread). A task leaves that list when it finishes; one
-//! whose promise never settles stays, as wasm-bindgen's task would (its waker and its
-//! future hold each other).
+//! the waker carries only the task's slot and number, and the tasks waiting for a wake
+//! are kept per thread (an isolate runs one thread). A task leaves its slot when it
+//! finishes; one whose promise never settles keeps it, as wasm-bindgen's task would stay
+//! (its waker and its future hold each other), but it slows no other task's wake.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -44,19 +44,21 @@ pub struct Pending<T: 'static>(Rc<Task<T>>);
 /// once, until it is.
 pub fn start<T: 'static>(future: impl Future<Output = T> + 'static) -> Eager<T> {
     let id = NEXT_ID.with(|next| next.replace(next.get().wrapping_add(1)));
+    let slot = WAITING.with(|waiting| waiting.borrow_mut().reserve());
     let task = Rc::new(Task {
         id,
-        waker: Waker::from(Arc::new(Wakeup(id))),
+        slot,
+        waker: Waker::from(Arc::new(Wakeup { slot, id })),
         future: RefCell::new(Some(Box::pin(future))),
         polling: Cell::new(false),
         woken: Cell::new(false),
         finish: RefCell::new(Finish::Waiting),
     });
     // Listed before the first poll, so that a wake from inside it reaches the task.
-    WAITING.with(|waiting| waiting.borrow_mut().push(task.clone()));
+    WAITING.with(|waiting| waiting.borrow_mut().tasks[slot] = Some(task.clone()));
     match task.turn() {
         Some(output) => {
-            unlist(id);
+            unlist(slot);
             Eager::Ready(output)
         }
         None => Eager::Later(Pending(task)),
@@ -79,13 +81,35 @@ impl<T: 'static> Pending<T> {
 
 thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
-    /// The tasks that returned `Pending`, by number, until they finish.
-    /// (A list searched by number: few requests are in flight at once in an isolate.)
-    static WAITING: RefCell<Vec<Rc<dyn Run>>> = const { RefCell::new(Vec::new()) };
+    /// The tasks waiting for a wake, by slot, until they finish.
+    static WAITING: RefCell<Slots> = const { RefCell::new(Slots { tasks: Vec::new(), free: Vec::new() }) };
+}
+
+/// A wake finds its task in one step, however many wait: a request whose promise never
+/// settles (its client went away) keeps its slot, and must not slow every later wake.
+struct Slots {
+    tasks: Vec<Option<Rc<dyn Run>>>,
+    free: Vec<usize>,
+}
+
+impl Slots {
+    fn reserve(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.tasks.push(None);
+            self.tasks.len() - 1
+        })
+    }
+
+    /// The task in `slot`, if it is still the one numbered `id` (a slot is reused).
+    fn get(&self, slot: usize, id: u64) -> Option<Rc<dyn Run>> {
+        let task = self.tasks.get(slot)?.as_ref()?;
+        (task.id() == id).then(|| Rc::clone(task))
+    }
 }
 
 struct Task<T> {
     id: u64,
+    slot: usize,
     waker: Waker,
     future: RefCell<Option<Pin<Box<dyn Future<Output = T>>>>>,
     polling: Cell<bool>,
@@ -135,11 +159,11 @@ trait Run {
     fn run(&self);
 }
 
-fn unlist(id: u64) {
+fn unlist(slot: usize) {
     WAITING.with(|waiting| {
         let mut waiting = waiting.borrow_mut();
-        if let Some(at) = waiting.iter().position(|task| task.id() == id) {
-            waiting.swap_remove(at);
+        if waiting.tasks.get_mut(slot).and_then(Option::take).is_some() {
+            waiting.free.push(slot);
         }
     });
 }
@@ -153,7 +177,7 @@ impl<T> Run for Task<T> {
         let Some(output) = self.turn() else {
             return;
         };
-        unlist(self.id);
+        unlist(self.slot);
         let mut state = self.finish.borrow_mut();
         match std::mem::replace(&mut *state, Finish::Taken) {
             Finish::Then(finish) => {
@@ -165,8 +189,11 @@ impl<T> Run for Task<T> {
     }
 }
 
-/// The waker: the number of the task to poll.
-struct Wakeup(u64);
+/// The waker: where the task to poll is listed, and its number.
+struct Wakeup {
+    slot: usize,
+    id: u64,
+}
 
 impl Wake for Wakeup {
     fn wake(self: Arc<Self>) {
@@ -174,10 +201,7 @@ impl Wake for Wakeup {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let task = WAITING.with(|waiting| {
-            let waiting = waiting.borrow();
-            waiting.iter().find(|task| task.id() == self.0).cloned()
-        });
+        let task = WAITING.with(|waiting| waiting.borrow().get(self.slot, self.id));
         if let Some(task) = task {
             task.run();
         }
@@ -229,7 +253,7 @@ mod tests {
     }
 
     fn waiting() -> usize {
-        WAITING.with(|waiting| waiting.borrow().len())
+        WAITING.with(|waiting| waiting.borrow().tasks.iter().flatten().count())
     }
 
     #[test]
@@ -309,6 +333,51 @@ mod tests {
             "the wake inside poll 3 gave it one more round"
         );
         assert_eq!(*answer.borrow(), Some("answer"));
+    }
+
+    #[test]
+    fn a_stale_waker_does_not_poll_the_task_that_took_over_its_slot() {
+        let first = Gate::default();
+        let Eager::Later(pending) = start(first.future()) else {
+            panic!("a closed gate was ready");
+        };
+        pending.then(|_| {});
+        first.open_and_wake();
+        assert_eq!(first.polls.get(), 2);
+
+        // The next task gets the freed slot; the first task's waker must not reach it.
+        let second = Gate::default();
+        let Eager::Later(pending) = start(second.future()) else {
+            panic!("a closed gate was ready");
+        };
+        pending.then(|_| {});
+        first.waker.borrow().as_ref().expect("kept").wake_by_ref();
+        assert_eq!(second.polls.get(), 1, "polled by another task's waker");
+        second.open_and_wake();
+        assert_eq!(second.polls.get(), 2);
+    }
+
+    #[test]
+    fn tasks_that_never_finish_leave_the_others_reachable() {
+        let stuck: Vec<Gate> = (0..100).map(|_| Gate::default()).collect();
+        for gate in &stuck {
+            let Eager::Later(pending) = start(gate.future()) else {
+                panic!("a closed gate was ready");
+            };
+            pending.then(|_| {});
+        }
+        let live = Gate::default();
+        let Eager::Later(pending) = start(live.future()) else {
+            panic!("a closed gate was ready");
+        };
+        let (answer, finish) = answer_slot();
+        pending.then(finish);
+        live.open_and_wake();
+        assert_eq!(*answer.borrow(), Some("answer"));
+        assert!(
+            stuck.iter().all(|gate| gate.polls.get() == 1),
+            "no other task was polled"
+        );
     }
 
     #[test]
