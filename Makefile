@@ -43,7 +43,7 @@ tools: $(TOOLS_ENV)
 
 # worker-build with the pinned wasm-bindgen and esbuild (scripts/ensure-tools.sh).
 WORKER_BUILD := source $(TOOLS_ENV) && \
-  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" ESBUILD_BIN="$(CURDIR)/node_modules/.bin/esbuild" \
+  WASM_BINDGEN_BIN="$$WASM_BINDGEN_BIN" ESBUILD_BIN="$(CURDIR)/scripts/esbuild-entry.mjs" \
   "$$WORKER_BUILD_BIN" --release
 
 build: $(TOOLS_ENV)
