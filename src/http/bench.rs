@@ -24,6 +24,10 @@ thread_local! {
     static ENABLED: OnceCell<bool> = const { OnceCell::new() };
 }
 
+/// The `X-Key-Hash` values that make this route panic (never a SHA-256 in hex).
+const PANIC_NOW: &str = "panic";
+const PANIC_AFTER_AWAIT: &str = "panic-after-await";
+
 pub fn enabled(env: &Env) -> bool {
     ENABLED.with(|enabled| {
         *enabled.get_or_init(|| {
@@ -35,7 +39,16 @@ pub fn enabled(env: &Env) -> bool {
 
 pub async fn d1_lookup(req: Request, deps: &Deps) -> Result<Response, AppError> {
     let hash = req.headers().get("X-Key-Hash")?.unwrap_or_default();
+    // tests/e2e/recovery.test.mjs: a panic before and after an await, and the requests
+    // after it served by a fresh instance. Nothing else here can panic on purpose.
+    if hash == PANIC_NOW {
+        panic!("asked to panic before the D1 read");
+    }
+    let panic_after_await = hash == PANIC_AFTER_AWAIT;
     let found = store::find_active_key_by_hash(&deps.db()?, &KeyHash::from_stored(hash)).await?;
+    if panic_after_await {
+        panic!("asked to panic after the D1 read");
+    }
     Ok(json_response(
         if found.is_some() { 200 } else { 404 },
         &serde_json::json!({}),
