@@ -16,8 +16,6 @@ mod response;
 mod well_known;
 
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue};
-use worker::js_sys::{Function, Reflect};
 use worker::{console_log, Context, Env, Result};
 
 use crate::auth::now_ms;
@@ -65,31 +63,15 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(response)
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(
+    inline_js = "export function log_soon(line) { queueMicrotask(() => console.log(line)); }"
+)]
 extern "C" {
-    #[wasm_bindgen(js_name = queueMicrotask)]
-    fn queue_microtask(callback: &JsValue);
-}
-
-thread_local! {
-    /// `console` and its `log`, looked up once per isolate.
-    static CONSOLE_LOG: Option<(JsValue, Function)> = Reflect::get(&worker::js_sys::global(), &"console".into())
-        .ok()
-        .and_then(|console| {
-            let log = Reflect::get(&console, &"log".into()).ok()?.dyn_into::<Function>().ok()?;
-            Some((console, log))
-        });
-}
-
-/// Writes the request's log line from a microtask of its own: `console.log` bound to the
-/// line, called with nothing else on the stack. With an inspector attached (`wrangler
-/// dev`) every console call carries its stack trace, and from inside the request's future
-/// that stack is the whole wasm-bindgen executor and handler chain.
-fn log_soon(line: &str) {
-    CONSOLE_LOG.with(|console_log| match console_log {
-        Some((console, log)) => queue_microtask(&log.bind1(console, &JsValue::from_str(line))),
-        None => console_log!("{line}"),
-    });
+    /// Writes the request's log line from a microtask of its own, in one crossing:
+    /// `console.log` called with nothing else on the stack. With an inspector attached
+    /// (`wrangler dev`) every console call carries its stack trace, and from inside the
+    /// request's future that stack is the whole executor and handler chain.
+    fn log_soon(line: &str);
 }
 
 /// Browsers that reached us over https keep doing so for a year (RFC 6797). Not
