@@ -103,6 +103,63 @@ impl PublicOrigin {
     }
 }
 
+/// The Host rule for one isolate, remembering its last answer. Requests to a Worker
+/// nearly always name the same host, and `PUBLIC_ORIGIN` does not change while the
+/// isolate lives, so a request to the same scheme and authority as the one before costs
+/// a comparison instead of two URL parses and an origin's serialisation.
+#[derive(Debug, Default)]
+pub struct OriginMemo {
+    last: Option<MemoEntry>,
+}
+
+#[derive(Debug)]
+struct MemoEntry {
+    configured: Option<String>,
+    site: String,
+    answer: Result<PublicOrigin, HostRefused>,
+}
+
+impl OriginMemo {
+    /// What [`PublicOrigin::for_request`] answers for the absolute URL `url`.
+    pub fn for_request(
+        &mut self,
+        configured: Option<&str>,
+        url: &str,
+    ) -> Result<PublicOrigin, HostRefused> {
+        let site = site_of(url);
+        if let Some(last) = &self.last {
+            if last.site == site && last.configured.as_deref() == configured {
+                return last.answer.clone();
+            }
+        }
+        let answer = match Url::parse(site) {
+            Ok(url) => PublicOrigin::for_request(configured, &url),
+            // Not from the runtime, which hands over a parsed URL; no host is ours then.
+            Err(_) if configured.is_some_and(|value| !value.trim().is_empty()) => {
+                Err(HostRefused::NotTheConfiguredHost)
+            }
+            Err(_) => Err(HostRefused::NotLoopback),
+        };
+        self.last = Some(MemoEntry {
+            configured: configured.map(str::to_owned),
+            site: site.to_owned(),
+            answer: answer.clone(),
+        });
+        answer
+    }
+}
+
+/// An absolute URL's scheme and authority (`http://127.0.0.1:8787` of
+/// `http://127.0.0.1:8787/mcp?x`): everything before the path, query or fragment, which
+/// is all the Host rule reads.
+pub fn site_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#', '\\'])
+        .map_or(url.len(), |at| after_scheme + at);
+    &url[..end]
+}
+
 fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(name) => *name == "localhost",

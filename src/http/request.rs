@@ -41,6 +41,11 @@ impl Request {
         crate::routes::path_of(&self.url)
     }
 
+    /// The URL as the runtime gave it, unparsed.
+    pub fn href(&self) -> &str {
+        &self.url
+    }
+
     pub fn url(&self) -> worker::Result<url::Url> {
         url::Url::parse(&self.url).map_err(|error| worker::Error::RustError(error.to_string()))
     }

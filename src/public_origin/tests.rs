@@ -89,3 +89,73 @@ fn a_configured_value_that_is_not_an_origin_refuses_everything() {
         );
     }
 }
+
+#[test]
+fn the_site_is_the_scheme_and_authority() {
+    for (url, site) in [
+        ("http://127.0.0.1:8787/mcp?x=1", "http://127.0.0.1:8787"),
+        ("https://keys.example.com/", "https://keys.example.com"),
+        ("https://keys.example.com", "https://keys.example.com"),
+        ("https://keys.example.com?q", "https://keys.example.com"),
+        ("https://keys.example.com#f", "https://keys.example.com"),
+        ("https://keys.example.com\\mcp", "https://keys.example.com"),
+        ("http://user:pw@[::1]:8787/a/b", "http://user:pw@[::1]:8787"),
+    ] {
+        assert_eq!(site_of(url), site, "{url}");
+    }
+}
+
+/// Every pair of these, in every order, through one memo: the same answers as the rule
+/// applied to each request alone, so a remembered answer never outlives its host.
+#[test]
+fn the_memo_answers_what_the_rule_answers_whatever_came_before() {
+    let configured = [
+        None,
+        Some(""),
+        Some("https://keys.example.com/"),
+        Some("http://127.0.0.1:8787"),
+        Some("ftp://x"),
+    ];
+    let requests = [
+        "http://127.0.0.1:8787/mcp",
+        "http://127.0.0.1:8787/api/me?x=1",
+        "http://127.0.0.1:8788/mcp",
+        "http://localhost:8787/mcp",
+        "http://evil.example:8787/mcp",
+        "https://keys.example.com/mcp",
+        "https://KEYS.example.com/mcp",
+        "http://keys.example.com/mcp",
+        "https://keys.example.com:8443/mcp",
+        "http://[::1]:8787/mcp",
+    ];
+    let mut memo = OriginMemo::default();
+    for first_configured in configured {
+        for first in requests {
+            for second_configured in configured {
+                for second in requests {
+                    for (with, request) in [(first_configured, first), (second_configured, second)]
+                    {
+                        assert_eq!(
+                            memo.for_request(with, request),
+                            PublicOrigin::for_request(with, &url(request)),
+                            "{request} with {with:?}, after {first} with {first_configured:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_url_that_does_not_parse_is_no_host_of_ours() {
+    let mut memo = OriginMemo::default();
+    assert_eq!(
+        memo.for_request(None, "http://[::1/mcp"),
+        Err(HostRefused::NotLoopback)
+    );
+    assert_eq!(
+        memo.for_request(Some("https://keys.example.com"), "http://[::1/mcp"),
+        Err(HostRefused::NotTheConfiguredHost)
+    );
+}
