@@ -54,30 +54,32 @@ async function servesAsBefore() {
 
 test('before any panic, the three paths answer', servesAsBefore);
 
-test('a panic before the first await: that request gets a 500, the next are served by a new instance', async () => {
-  const resets = await logged('Reinitializing Wasm application', 0);
-  const response = await lookup('panic');
+const RESET = 'Reinitializing Wasm application';
+
+/**
+ * Makes the bench route panic, then checks: that request's 500, the panic in the log, the
+ * requests after it served as before, and the instance replaced once. The trap is flagged
+ * by the panic hook (and by src/entry.js when it reaches it), and src/entry.js replaces
+ * the instance before the next request.
+ */
+async function panicsAndRecovers(hash, panicMessage) {
+  const resets = await logged(RESET, 0);
+  const response = await lookup(hash);
   assert.equal(response.status, 500);
   await response.arrayBuffer();
-  await logged('asked to panic before the D1 read');
+  await logged(panicMessage);
 
   await servesAsBefore();
-  // The trap was flagged (by the panic hook and by src/entry.js), and src/entry.js
-  // replaced the instance before the next request.
-  assert.equal(await logged('Reinitializing Wasm application', resets + 1), resets + 1);
-});
+  assert.equal(await logged(RESET, resets + 1), resets + 1, 'one reset of the instance');
+}
+
+test('a panic before the first await: that request gets a 500, the next are served by a new instance', () =>
+  panicsAndRecovers('panic', 'asked to panic before the D1 read'));
 
 test('a panic inside an awaited promise\'s callback: that request ends, the next are served', async () => {
-  const resets = await logged('Reinitializing Wasm application', 1);
-  const response = await lookup('panic-after-await');
-  assert.equal(response.status, 500);
-  await response.arrayBuffer();
-  await logged('asked to panic after the D1 read');
   // No answer can come from that request's task any more: workerd sees a request that
   // waits on nothing and ends it ("would never generate a response").
-
-  await servesAsBefore();
-  assert.equal(await logged('Reinitializing Wasm application', resets + 1), resets + 1);
+  await panicsAndRecovers('panic-after-await', 'asked to panic after the D1 read');
   // And again: the instance that served those is whole, not one more panic from broken.
   await servesAsBefore();
 });
