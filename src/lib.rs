@@ -30,10 +30,9 @@ mod store;
 
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
 
-#[event(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
+// A panic's message and place reach the log through the `worker` crate's own panic hook
+// ("Critical Error: Rust panic: …", tests/e2e/recovery.test.mjs), which also flags the
+// instance for the reset in src/entry.js.
 
 // The `fetch` export is `entry::fetch`: a request that awaits nothing gets no promise.
 

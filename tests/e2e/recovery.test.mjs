@@ -67,7 +67,8 @@ async function panicsAndRecovers(hash, panicMessage) {
   const response = await lookup(hash);
   assert.equal(response.status, 500);
   await response.arrayBuffer();
-  await logged(panicMessage);
+  // The panic's place and message, as the `worker` crate's panic hook logs them.
+  await logged(`panicked at src/http/bench\\.rs:\\d+:\\d+:[^\\n]*\\n\\s*${panicMessage}`);
 
   await servesAsBefore();
   assert.equal(await logged(RESET, resets + 1), resets + 1, 'one reset of the instance');
