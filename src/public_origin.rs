@@ -103,35 +103,35 @@ impl PublicOrigin {
     }
 }
 
-/// The Host rule for one isolate, remembering its last answer. Requests to a Worker
-/// nearly always name the same host, and `PUBLIC_ORIGIN` does not change while the
-/// isolate lives, so a request to the same scheme and authority as the one before costs
-/// a comparison instead of two URL parses and an origin's serialisation.
-#[derive(Debug, Default)]
-pub struct OriginMemo {
-    last: Option<MemoEntry>,
-}
-
+/// The Host rule for one isolate, with `PUBLIC_ORIGIN` as it was read once, remembering
+/// its last answer. Requests to a Worker nearly always name the same host, so a request
+/// to the same scheme and authority as the one before costs a comparison instead of two
+/// URL parses and an origin's serialisation.
 #[derive(Debug)]
-struct MemoEntry {
+pub struct OriginMemo {
     configured: Option<String>,
-    site: String,
-    answer: Result<PublicOrigin, HostRefused>,
+    /// The last scheme and authority asked about, and the answer.
+    last: Option<(String, Result<PublicOrigin, HostRefused>)>,
 }
 
 impl OriginMemo {
+    /// `configured` is `PUBLIC_ORIGIN` (blank means unset).
+    pub fn new(configured: Option<String>) -> Self {
+        OriginMemo {
+            configured,
+            last: None,
+        }
+    }
+
     /// What [`PublicOrigin::for_request`] answers for the absolute URL `url`.
-    pub fn for_request(
-        &mut self,
-        configured: Option<&str>,
-        url: &str,
-    ) -> Result<PublicOrigin, HostRefused> {
+    pub fn for_request(&mut self, url: &str) -> Result<PublicOrigin, HostRefused> {
         let site = site_of(url);
-        if let Some(last) = &self.last {
-            if last.site == site && last.configured.as_deref() == configured {
-                return last.answer.clone();
+        if let Some((last_site, answer)) = &self.last {
+            if last_site == site {
+                return answer.clone();
             }
         }
+        let configured = self.configured.as_deref();
         let answer = match Url::parse(site) {
             Ok(url) => PublicOrigin::for_request(configured, &url),
             // Not from the runtime, which hands over a parsed URL; no host is ours then.
@@ -140,11 +140,7 @@ impl OriginMemo {
             }
             Err(_) => Err(HostRefused::NotLoopback),
         };
-        self.last = Some(MemoEntry {
-            configured: configured.map(str::to_owned),
-            site: site.to_owned(),
-            answer: answer.clone(),
-        });
+        self.last = Some((site.to_owned(), answer.clone()));
         answer
     }
 }

@@ -14,12 +14,10 @@ use crate::error::AppError;
 use crate::public_origin::{OriginMemo, PublicOrigin};
 
 thread_local! {
-    /// `PUBLIC_ORIGIN`, read once per isolate: a var cannot change during an isolate's
-    /// life, and `Env::var` costs five calls into JS (the value, its constructor's name,
-    /// the comparison, the text).
-    static CONFIGURED_ORIGIN: OnceCell<Option<String>> = const { OnceCell::new() };
-    /// The Host rule's last answer, with the scheme and authority it was for.
-    static ORIGIN_MEMO: RefCell<OriginMemo> = RefCell::new(OriginMemo::default());
+    /// The `Host` rule with `PUBLIC_ORIGIN`, made once per isolate (a var cannot change
+    /// during an isolate's life, and `Env::var` costs five calls into JS: the value, its
+    /// constructor's name, the comparison, the text), and its last answer.
+    static ORIGIN_MEMO: OnceCell<RefCell<OriginMemo>> = const { OnceCell::new() };
 }
 
 pub struct RequestContext {
@@ -35,12 +33,14 @@ impl RequestContext {
     /// Builds the context, or refuses a request whose `Host` is not this server's (421):
     /// before any other work, so a rebound DNS name reaches nothing.
     pub fn for_request(req: &Request, env: &Env) -> Result<Self, AppError> {
-        let origin = CONFIGURED_ORIGIN
-            .with(|configured| {
-                let configured = configured
-                    .get_or_init(|| env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string()));
-                ORIGIN_MEMO
-                    .with_borrow_mut(|memo| memo.for_request(configured.as_deref(), req.href()))
+        let origin = ORIGIN_MEMO
+            .with(|memo| {
+                memo.get_or_init(|| {
+                    let configured = env.var("PUBLIC_ORIGIN").ok().map(|value| value.to_string());
+                    RefCell::new(OriginMemo::new(configured))
+                })
+                .borrow_mut()
+                .for_request(req.href())
             })
             .map_err(AppError::MisdirectedRequest)?;
         Ok(RequestContext {

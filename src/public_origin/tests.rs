@@ -105,8 +105,9 @@ fn the_site_is_the_scheme_and_authority() {
     }
 }
 
-/// Every pair of these, in every order, through one memo: the same answers as the rule
-/// applied to each request alone, so a remembered answer never outlives its host.
+/// Every pair of these, in every order, through one memo per configured value: the same
+/// answers as the rule applied to each request alone, so a remembered answer never
+/// outlives its host.
 #[test]
 fn the_memo_answers_what_the_rule_answers_whatever_came_before() {
     let configured = [
@@ -128,19 +129,16 @@ fn the_memo_answers_what_the_rule_answers_whatever_came_before() {
         "https://keys.example.com:8443/mcp",
         "http://[::1]:8787/mcp",
     ];
-    let mut memo = OriginMemo::default();
-    for first_configured in configured {
+    for with in configured {
+        let mut memo = OriginMemo::new(with.map(str::to_owned));
         for first in requests {
-            for second_configured in configured {
-                for second in requests {
-                    for (with, request) in [(first_configured, first), (second_configured, second)]
-                    {
-                        assert_eq!(
-                            memo.for_request(with, request),
-                            PublicOrigin::for_request(with, &url(request)),
-                            "{request} with {with:?}, after {first} with {first_configured:?}"
-                        );
-                    }
+            for second in requests {
+                for request in [first, second] {
+                    assert_eq!(
+                        memo.for_request(request),
+                        PublicOrigin::for_request(with, &url(request)),
+                        "{request} with {with:?}, after {first}"
+                    );
                 }
             }
         }
@@ -149,13 +147,12 @@ fn the_memo_answers_what_the_rule_answers_whatever_came_before() {
 
 #[test]
 fn a_url_that_does_not_parse_is_no_host_of_ours() {
-    let mut memo = OriginMemo::default();
     assert_eq!(
-        memo.for_request(None, "http://[::1/mcp"),
+        OriginMemo::new(None).for_request("http://[::1/mcp"),
         Err(HostRefused::NotLoopback)
     );
     assert_eq!(
-        memo.for_request(Some("https://keys.example.com"), "http://[::1/mcp"),
+        OriginMemo::new(Some("https://keys.example.com".into())).for_request("http://[::1/mcp"),
         Err(HostRefused::NotTheConfiguredHost)
     );
 }
