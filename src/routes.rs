@@ -155,16 +155,15 @@ impl Routing<'_> {
 }
 
 /// The path of a URL as the runtime serialises a request's URL (WHATWG, special scheme),
-/// cut out of the string instead of parsed: such a URL always has a path after its host,
-/// beginning at the first `/` after `://`, and in it `?` and `#` only ever start the
-/// query and the fragment.
+/// cut out of the string instead of parsed: such a URL always has a path right after its
+/// scheme and authority (`public_origin::site_of`), and in it `?` and `#` only ever start
+/// the query and the fragment.
 pub fn path_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |at| at + 3);
-    let Some(start) = url[after_scheme..].find('/').map(|at| after_scheme + at) else {
-        return "/";
-    };
-    let path = &url[start..];
-    &path[..path.find(['?', '#']).unwrap_or(path.len())]
+    let rest = &url[crate::public_origin::site_of(url).len()..];
+    match &rest[..rest.find(['?', '#']).unwrap_or(rest.len())] {
+        "" => "/",
+        path => path,
+    }
 }
 
 /// Finds the route for `method` (as sent, upper case) and `path`.
